@@ -1,0 +1,3 @@
+from citybase.cli import main
+
+main()

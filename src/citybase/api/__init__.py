@@ -1,0 +1,12 @@
+"""The JSON API under /api/v1: thin routes over the domain services."""
+
+from fastapi import APIRouter
+
+from citybase.api.routes import ledger, organisations, regions, users
+
+
+def api_router() -> APIRouter:
+    router = APIRouter(prefix="/api/v1")
+    for module in (regions, organisations, users, ledger):
+        router.include_router(module.router)
+    return router

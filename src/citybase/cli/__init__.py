@@ -1,0 +1,41 @@
+"""The `citybase` command: thin Typer commands over the domain services."""
+
+from __future__ import annotations
+
+import typer
+
+from citybase import __version__
+from citybase.cli import db, demo, ledger, orgs, regions, serve, tokens, users
+
+app = typer.Typer(
+    name="citybase",
+    help="CityBase — the city's public base database (智慧城市公共基础数据库).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("serve")(serve.serve)
+app.command("demo")(demo.demo)
+app.add_typer(db.app, name="db")
+app.add_typer(users.app, name="user")
+app.add_typer(orgs.app, name="org")
+app.add_typer(tokens.app, name="token")
+app.add_typer(ledger.app, name="ledger")
+app.add_typer(regions.app, name="regions")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"citybase {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+) -> None:
+    """CityBase — the city's public base database (智慧城市公共基础数据库)."""
+
+
+def main() -> None:
+    app()

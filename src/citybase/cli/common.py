@@ -1,0 +1,79 @@
+"""What every command shares: the database option, settings, error reporting and exit codes."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+from citybase.errors import CityBaseError
+from citybase.settings import Settings, get_settings
+from citybase.storage.database import Database, connect_database
+
+console = Console(highlight=False)
+errors = Console(stderr=True, highlight=False)
+
+DatabaseUrlOption = Annotated[
+    str | None,
+    typer.Option("--database-url", help="Database URL (default: $CITYBASE_DATABASE_URL or sqlite:///citybase.db)."),
+]
+
+
+def fail(text: str, code: int = 1) -> NoReturn:
+    errors.print(f"[bold red]error:[/] {text}", soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def settings_for(database_url: str | None, **overrides: object) -> Settings:
+    try:
+        return get_settings(database_url=database_url, **overrides)
+    except ValueError as exc:
+        fail(str(exc).splitlines()[-1] if str(exc) else "invalid settings", 2)
+
+
+def open_database(settings: Settings) -> Database:
+    from citybase.accounts.passwords import configure_hashing
+
+    configure_hashing(settings.argon2_time_cost, settings.argon2_memory_kib)
+    return connect_database(settings.database_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+
+
+@contextmanager
+def reporting_errors() -> Iterator[None]:
+    """Print a domain error (with each problem on its own line) and exit 1 instead of a traceback."""
+    try:
+        yield
+    except CityBaseError as error:
+        for problem in error.problems:
+            where = ", ".join(
+                part for part in (f"row {problem.row}" if problem.row is not None else "",
+                                  f"column {problem.column}" if problem.column else "") if part
+            )
+            errors.print(f"  - {where + ': ' if where else ''}{problem.render()}", soft_wrap=True)
+        fail(error.render())
+
+
+@contextmanager
+def prepared_database(database_url: str | None) -> Iterator[tuple[Settings, Database]]:
+    """Settings and a migrated database with its reference data, with errors reported for the console."""
+    from citybase.instance import prepare_database
+
+    settings = settings_for(database_url)
+    with reporting_errors():
+        database = open_database(settings)
+        try:
+            prepare_database(database)
+            yield settings, database
+        finally:
+            database.dispose()
+
+
+def read_secret_from_stdin() -> str:
+    value = sys.stdin.readline().rstrip("\r\n")
+    if not value:
+        fail("no password on standard input", 2)
+    return value

@@ -1,0 +1,13 @@
+"""The complete schema: importing this module registers every domain's tables on the one MetaData."""
+
+from sqlalchemy import MetaData
+
+import citybase.accounts.tables
+import citybase.ledger.tables
+import citybase.regions.tables
+import citybase.site  # noqa: F401 - registers site_settings
+from citybase.storage.metadata import metadata
+
+
+def full_metadata() -> MetaData:
+    return metadata

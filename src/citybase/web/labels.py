@@ -1,0 +1,67 @@
+"""Display names for codes shown in the UI (roles, levels, kinds, ledger actions), marked for translation."""
+
+from citybase.messages import N_
+
+ROLE_LABELS = {
+    "admin": N_("Administrator"),
+    "submitter": N_("Submitter"),
+    "reviewer": N_("Reviewer"),
+    "analyst": N_("Analyst"),
+    "viewer": N_("Viewer"),
+}
+
+LEVEL_LABELS = {
+    "country": N_("Country"),
+    "province": N_("Province"),
+    "city": N_("Prefecture"),
+    "county": N_("County / district"),
+    "township": N_("Township / street"),
+}
+
+KIND_LABELS = {
+    "department": N_("Department"),
+    "district": N_("District"),
+}
+
+CHANGE_LABELS = {
+    "merged": N_("Merged"),
+    "split": N_("Split off"),
+    "renamed": N_("Renamed"),
+    "recoded": N_("Recoded"),
+    "established": N_("Established"),
+    "abolished": N_("Abolished"),
+}
+
+TOKEN_STATE_LABELS = {
+    "active": N_("Active"),
+    "expired": N_("Expired"),
+    "revoked": N_("Revoked"),
+}
+
+CHANNEL_LABELS = {
+    "web": N_("Web"),
+    "api": N_("API"),
+    "cli": N_("Command line"),
+    "system": N_("System"),
+}
+
+ACTION_LABELS = {
+    "regions.edition_applied": N_("Division list applied"),
+    "regions.history_loaded": N_("Division history loaded"),
+    "site.setting_changed": N_("Instance setting changed"),
+    "org.created": N_("Organisation created"),
+    "org.activated": N_("Organisation activated"),
+    "org.deactivated": N_("Organisation deactivated"),
+    "user.created": N_("User created"),
+    "user.enabled": N_("User enabled"),
+    "user.disabled": N_("User disabled"),
+    "user.roles_changed": N_("User roles changed"),
+    "user.password_changed": N_("Password changed"),
+    "user.unlocked": N_("User unlocked"),
+    "user.locked": N_("Account locked"),
+    "user.login_failed": N_("Login failed"),
+    "user.logged_in": N_("Logged in"),
+    "user.logged_out": N_("Logged out"),
+    "token.created": N_("API token created"),
+    "token.revoked": N_("API token revoked"),
+}

@@ -1,0 +1,129 @@
+"""Organisations, their users, and the forms admins use to manage them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query
+from fastapi.responses import Response
+
+from citybase.accounts.actor import Role
+from citybase.accounts.organisations import (
+    OrgKind,
+    create_organisation,
+    get_organisation,
+    list_organisations,
+)
+from citybase.accounts.permissions import Permission, may
+from citybase.accounts.users import create_user, list_users, set_user_active, unlock_user
+from citybase.api.deps import ConnDep, PolicyDep
+from citybase.errors import InvalidInput
+from citybase.regions.service import lookup_region
+from citybase.web.deps import PageDep, check_csrf, redirect, session_of
+from citybase.web.forms import problems_by_field
+from citybase.web.templating import render
+
+router = APIRouter(prefix="/orgs")
+
+
+@router.get("", include_in_schema=False)
+def organisation_list(
+    page: PageDep, conn: ConnDep, kind: Annotated[OrgKind | None, Query()] = None
+) -> Response:
+    actor = session_of(page).actor
+    return render(page, "orgs/index.html", orgs=list_organisations(conn, actor, kind.value if kind else None),
+                  kind=kind.value if kind else "", can_create=may(actor, Permission.MANAGE_ORGS), form={},
+                  errors={})
+
+
+@router.post("", include_in_schema=False)
+def organisation_create(
+    page: PageDep,
+    conn: ConnDep,
+    code: Annotated[str, Form()] = "",
+    name: Annotated[str, Form()] = "",
+    name_en: Annotated[str, Form()] = "",
+    kind: Annotated[str, Form()] = "",
+    region_code: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(page, csrf_token)
+    actor = session_of(page).actor
+    form = {"code": code.strip(), "name": name, "name_en": name_en, "kind": kind, "region_code": region_code.strip()}
+    try:
+        with conn.begin_nested():
+            org = create_organisation(conn, actor, **form)
+    except InvalidInput as error:
+        return render(page, "orgs/index.html", status_code=422, orgs=list_organisations(conn, actor), kind="",
+                      can_create=True, form=form, errors=problems_by_field(error, page.gettext))
+    return redirect(f"/orgs/{org.code}", page=page,
+                    flash=("success", page.gettext("Organisation %(code)s created.") % {"code": org.code}))
+
+
+def _org_page(page: PageDep, conn: ConnDep, code: str, status_code: int = 200, **extra: object) -> Response:
+    actor = session_of(page).actor
+    org = get_organisation(conn, actor, code)
+    can_view_users = may(actor, Permission.VIEW_USERS, org.id)
+    values: dict[str, object] = {"form": {}, "errors": {}, **extra}
+    return render(
+        page,
+        "orgs/detail.html",
+        status_code=status_code,
+        org=org,
+        region=lookup_region(conn, org.region_code),
+        members=list_users(conn, actor, org.code) if can_view_users else None,
+        can_manage=may(actor, Permission.MANAGE_USERS, org.id),
+        roles=list(Role),
+        **values,
+    )
+
+
+@router.get("/{code}", include_in_schema=False)
+def organisation_page(code: str, page: PageDep, conn: ConnDep) -> Response:
+    return _org_page(page, conn, code)
+
+
+@router.post("/{code}/users", include_in_schema=False)
+def user_create(
+    code: str,
+    page: PageDep,
+    conn: ConnDep,
+    policy: PolicyDep,
+    username: Annotated[str, Form()] = "",
+    display_name: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    roles: Annotated[list[str] | None, Form()] = None,
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(page, csrf_token)
+    actor = session_of(page).actor
+    form = {"username": username.strip(), "display_name": display_name, "roles": roles or []}
+    try:
+        with conn.begin_nested():
+            user = create_user(conn, actor, username=form["username"], password=password, org_code=code,
+                               roles=form["roles"], display_name=display_name, policy=policy)
+    except InvalidInput as error:
+        return _org_page(page, conn, code, status_code=422, form=form,
+                         errors=problems_by_field(error, page.gettext))
+    return redirect(f"/orgs/{code}", page=page,
+                    flash=("success", page.gettext("User %(username)s created.") % {"username": user.username}))
+
+
+@router.post("/{code}/users/{username}/{action}", include_in_schema=False)
+def user_action(
+    code: str, username: str, action: str, page: PageDep, conn: ConnDep, csrf_token: Annotated[str, Form()] = ""
+) -> Response:
+    check_csrf(page, csrf_token)
+    actor = session_of(page).actor
+    if action == "disable":
+        set_user_active(conn, actor, username, False)
+        text = page.gettext("User %(username)s disabled; their sessions and tokens were ended.")
+    elif action == "enable":
+        set_user_active(conn, actor, username, True)
+        text = page.gettext("User %(username)s enabled.")
+    elif action == "unlock":
+        unlock_user(conn, actor, username)
+        text = page.gettext("User %(username)s unlocked.")
+    else:
+        return render(page, "error.html", status_code=404, status=404, message="")
+    return redirect(f"/orgs/{code}", page=page, flash=("success", text % {"username": username}))

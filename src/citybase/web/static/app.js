@@ -1,0 +1,67 @@
+// CityBase front-end glue: CSRF header for htmx, the language of charts, and small helpers.
+(function () {
+  "use strict";
+  document.addEventListener("htmx:configRequest", function (event) {
+    var token = document.querySelector('meta[name="csrf-token"]');
+    if (token) { event.detail.headers["X-CSRF-Token"] = token.content; }
+  });
+
+  // Region tree: a toggle loads the children once, then only opens and closes them.
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest("[data-tree-toggle]");
+    if (!toggle) { return; }
+    var node = toggle.closest("li");
+    var list = node.querySelector(":scope > ul");
+    if (list && list.dataset.loaded === "true") {
+      var open = node.classList.toggle("open");
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      event.preventDefault();
+    }
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var list = event.detail.target;
+    if (list.matches && list.matches("ul.tree-children")) {
+      list.dataset.loaded = "true";
+      var node = list.closest("li");
+      node.classList.add("open");
+      var toggle = node.querySelector("[data-tree-toggle]");
+      if (toggle) { toggle.setAttribute("aria-expanded", "true"); toggle.removeAttribute("hx-get"); }
+    }
+  });
+
+  // Charts: every element with data-chart holds its ECharts option as JSON.
+  function drawCharts(root) {
+    if (typeof echarts === "undefined") { return; }
+    root.querySelectorAll("[data-chart]").forEach(function (element) {
+      if (element.dataset.drawn) { return; }
+      var option = JSON.parse(element.querySelector("script[type='application/json']").textContent);
+      if (element.dataset.map) {
+        var geo = JSON.parse(document.getElementById(element.dataset.map).textContent);
+        echarts.registerMap(element.dataset.map, geo);
+      }
+      var chart = echarts.init(element, null, { renderer: "svg" });
+      chart.setOption(option);
+      if (element.dataset.linkPrefix) {
+        chart.on("click", function (params) {
+          var code = params.data && params.data.code;
+          if (code) { window.location.href = element.dataset.linkPrefix + code; }
+        });
+      }
+      element.dataset.drawn = "true";
+      window.addEventListener("resize", function () { chart.resize(); });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { drawCharts(document); });
+  document.addEventListener("htmx:afterSettle", function (event) { drawCharts(event.detail.elt); });
+
+  // Copy buttons (the API token shown once).
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy]");
+    if (!button) { return; }
+    var source = document.getElementById(button.dataset.copy);
+    if (source && navigator.clipboard) {
+      navigator.clipboard.writeText(source.textContent.trim());
+      button.textContent = button.dataset.copied || button.textContent;
+    }
+  });
+})();
