@@ -26,8 +26,12 @@ FAST_HASHING = {"argon2_time_cost": 1, "argon2_memory_kib": 1024}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--backend", choices=("all", *BACKENDS), default="all",
-                     help="database backend(s) to run database tests on")
+    parser.addoption(
+        "--backend",
+        choices=("all", *BACKENDS),
+        default="all",
+        help="database backend(s) to run database tests on",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -41,7 +45,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("backend", backends, scope="session")
 
 
-_postgres_problem: str | None | bool = False
+_postgres_problem: str | bool | None = False
 
 
 def _require_backend(backend: str) -> None:
@@ -81,7 +85,9 @@ def templates(
         drop_template(template)
 
 
-def _fresh(backend: str, kind: str, templates: dict[tuple[str, str], Template], tmp_path: Path) -> Iterator[str]:
+def _fresh(
+    backend: str, kind: str, templates: dict[tuple[str, str], Template], tmp_path: Path
+) -> Iterator[str]:
     _require_backend(backend)
     url = templates[(backend, kind)].copy(tmp_path)
     yield url

@@ -20,6 +20,7 @@ from citybase.api.errors import error_json, log_error, status_for, validation_er
 from citybase.api.schemas import HealthPublic
 from citybase.errors import CityBaseError, DatabaseUnavailable
 from citybase.instance import prepare_database
+from citybase.messages import N_, message
 from citybase.settings import Settings, get_settings
 from citybase.storage.database import connect_database
 from citybase.storage.migrate import current_revision
@@ -44,7 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title="CityBase",
         version=__version__,
-        summary="The city's public base database (智慧城市公共基础数据库): regions, organisations, users, ledger.",
+        summary="The city's public base database (智慧城市公共基础数据库).",
         openapi_url="/openapi.json",
         docs_url="/api/docs",
         redoc_url=None,
@@ -62,8 +63,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             revision = current_revision(database)
         except DatabaseUnavailable as exc:
             log.error("health check failed: %s", exc.render())
-            return JSONResponse({"status": "error", "version": __version__, "database": exc.render(),
-                                 "schema_revision": None}, status_code=503)
+            return JSONResponse(
+                {
+                    "status": "error",
+                    "version": __version__,
+                    "database": exc.render(),
+                    "schema_revision": None,
+                },
+                status_code=503,
+            )
         return HealthPublic(status="ok", version=__version__, database="ok", schema_revision=revision)
 
     app.include_router(api_router())
@@ -92,15 +100,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def on_database_error(request: Request, exc: OperationalError) -> Response:
         log.exception("database error on %s %s", request.method, request.url.path)
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        from citybase.messages import N_, message
-
-        return respond(request, DatabaseUnavailable(message(N_("The database is unavailable: {reason}"),
-                                                            reason=reason)))
+        return respond(
+            request, DatabaseUnavailable(message(N_("The database is unavailable: {reason}"), reason=reason))
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if is_api(request):
-            return JSONResponse({"detail": str(exc.detail), "code": "http_error"}, status_code=exc.status_code)
+            return JSONResponse(
+                {"detail": str(exc.detail), "code": "http_error"}, status_code=exc.status_code
+            )
         return render_web_error(request, None, exc.status_code)
 
     return app

@@ -32,7 +32,10 @@ METHODS = [
 def extract() -> Catalog:
     catalog = Catalog(project="CityBase", domain="messages", charset="utf-8")
     for filename, lineno, message, comments, context in extract_from_dir(
-        str(PACKAGE), METHODS, keywords=KEYWORDS, options_map={"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+        str(PACKAGE),
+        METHODS,
+        keywords=KEYWORDS,
+        options_map={"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}},
     ):
         if filename.startswith("i18n_tools"):
             continue
@@ -71,8 +74,10 @@ def problems() -> list[str]:
         elif entry.fuzzy:
             found.append(f"the translation of {message.id!r} is marked fuzzy")
     if not MO.exists() or MO.read_bytes() != compiled(catalog):
-        found.append(f"{MO.relative_to(PACKAGE)} is not compiled from the current .po; run `python -m "
-                     "citybase.i18n_tools compile`")
+        found.append(
+            f"{MO.relative_to(PACKAGE)} is not compiled from the current .po; run `python -m "
+            "citybase.i18n_tools compile`"
+        )
     return found
 
 

@@ -1,4 +1,4 @@
-"""Settings read from CITYBASE_* environment variables and an optional file; built on demand, never at import."""
+"""Settings from CITYBASE_* environment variables and an optional TOML file, built on demand only."""
 
 from __future__ import annotations
 
@@ -26,9 +26,7 @@ class Settings(BaseSettings):
         default="development",
         description="In production, session cookies are marked Secure.",
     )
-    auto_migrate: bool = Field(
-        default=True, description="Apply pending migrations when the server starts."
-    )
+    auto_migrate: bool = Field(default=True, description="Apply pending migrations when the server starts.")
     default_language: Literal["zh_CN", "en"] = Field(
         default="zh_CN", description="Language of the web UI for a visitor who has not chosen one."
     )

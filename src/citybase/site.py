@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy import Column, Connection, String, Table, Text, insert, select, update
 
 from citybase.accounts.actor import Actor
@@ -24,8 +26,10 @@ def get_setting(conn: Connection, key: str) -> str | None:
 
 
 def get_settings(conn: Connection, *keys: str) -> dict[str, str]:
-    rows = conn.execute(select(site_settings.c.key, site_settings.c.value).where(site_settings.c.key.in_(keys)))
-    return {key: value for key, value in rows}
+    rows = conn.execute(
+        select(site_settings.c.key, site_settings.c.value).where(site_settings.c.key.in_(keys))
+    )
+    return dict(rows.all())
 
 
 def _put(conn: Connection, key: str, value: str) -> None:
@@ -41,8 +45,11 @@ def set_setting(conn: Connection, actor: Actor, key: str, value: str) -> None:
     record(conn, actor, "site.setting_changed", "site_setting", key, {"from": previous, "to": value})
 
 
-def bump_revision(conn: Connection, key: str) -> int:
-    """Advance a cache revision counter; caches of derived data compare it to know they are stale."""
-    revision = int(get_setting(conn, key) or 0) + 1
-    _put(conn, key, str(revision))
+def bump_revision(conn: Connection, key: str) -> str:
+    """Give a cache revision a new random value; caches of derived data compare it to know they are stale.
+
+    Random rather than counted: a revision written in a transaction that rolls back is never reused.
+    """
+    revision = uuid.uuid4().hex
+    _put(conn, key, revision)
     return revision

@@ -17,7 +17,12 @@ def test_region_by_code(client: TestClient, auth: Callable[..., dict[str, str]])
     response = client.get("/api/v1/regions/440305", headers=auth("stats_reviewer"))
     assert response.status_code == 200
     body = response.json()
-    assert (body["code"], body["name"], body["level"], body["parent_code"]) == ("440305", "南山区", "county", "440300")
+    assert (body["code"], body["name"], body["level"], body["parent_code"]) == (
+        "440305",
+        "南山区",
+        "county",
+        "440300",
+    )
 
 
 def test_unknown_region_is_404_with_detail(client: TestClient, auth: Callable[..., dict[str, str]]) -> None:

@@ -12,7 +12,9 @@ from citybase.storage.schema import full_metadata
 
 def test_migrated_database_matches_the_models(empty_db: Database) -> None:
     with empty_db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True, "compare_server_default": server_defaults_differ})
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "compare_server_default": server_defaults_differ}
+        )
         differences = compare_metadata(context, full_metadata())
     assert differences == []
 

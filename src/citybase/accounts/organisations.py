@@ -43,7 +43,7 @@ class Organisation:
     user_count: int = 0
 
 
-def _org(row: Mapping[str, Any], user_count: int = 0) -> Organisation:
+def _org(row: Mapping[Any, Any], user_count: int = 0) -> Organisation:
     return Organisation(
         id=row["id"],
         code=row["code"],
@@ -72,19 +72,39 @@ def create_organisation(
     require(actor, Permission.MANAGE_ORGS)
     problems: list[Problem] = []
     if not ORG_CODE.match(code):
-        problems.append(Problem("invalid", message(
-            N_("Organisation code '{code}' must be 2–32 capital letters, digits, '-' or '_', "
-               "starting with a letter"), code=code), column="code"))
+        problems.append(
+            Problem(
+                "invalid",
+                message(
+                    N_(
+                        "Organisation code '{code}' must be 2–32 capital letters, digits, '-' or '_', "
+                        "starting with a letter"
+                    ),
+                    code=code,
+                ),
+                column="code",
+            )
+        )
     if not name.strip():
         problems.append(Problem("required", message(N_("The organisation name is empty")), column="name"))
     if kind not in OrgKind.__members__.values():
-        problems.append(Problem("invalid", message(
-            N_("Organisation kind '{kind}' must be 'department' or 'district'"), kind=kind), column="kind"))
+        problems.append(
+            Problem(
+                "invalid",
+                message(N_("Organisation kind '{kind}' must be 'department' or 'district'"), kind=kind),
+                column="kind",
+            )
+        )
     try:
         region = normalise_code(region_code)
         if not region_exists(conn, region):
-            problems.append(Problem("unknown_region", message(N_("Unknown region code {code}"), code=region),
-                                    column="region_code"))
+            problems.append(
+                Problem(
+                    "unknown_region",
+                    message(N_("Unknown region code {code}"), code=region),
+                    column="region_code",
+                )
+            )
     except InvalidInput as exc:
         problems.append(Problem("invalid", exc.message, column="region_code"))
         region = region_code
@@ -96,12 +116,26 @@ def create_organisation(
         raise AlreadyExists(message(N_("There is already a platform organisation")))
     org_id = conn.execute(
         insert(organisations)
-        .values(code=code, name=name.strip(), name_en=name_en.strip(), kind=kind, region_code=region,
-                platform=platform, active=True, created_at=utcnow())
+        .values(
+            code=code,
+            name=name.strip(),
+            name_en=name_en.strip(),
+            kind=kind,
+            region_code=region,
+            platform=platform,
+            active=True,
+            created_at=utcnow(),
+        )
         .returning(organisations.c.id)
     ).scalar_one()
-    record(conn, actor, "org.created", "organisation", code,
-           {"name": name.strip(), "kind": kind, "region_code": region, "platform": platform})
+    record(
+        conn,
+        actor,
+        "org.created",
+        "organisation",
+        code,
+        {"name": name.strip(), "kind": kind, "region_code": region, "platform": platform},
+    )
     return _get(conn, org_id)
 
 
@@ -126,7 +160,10 @@ def get_organisation(conn: Connection, actor: Actor, code: str) -> Organisation:
 def list_organisations(conn: Connection, actor: Actor, kind: str | None = None) -> list[Organisation]:
     require(actor, Permission.VIEW_ORGS)
     counts = (
-        select(users.c.org_id, func.count().label("n")).where(users.c.active).group_by(users.c.org_id).subquery()
+        select(users.c.org_id, func.count().label("n"))
+        .where(users.c.active)
+        .group_by(users.c.org_id)
+        .subquery()
     )
     query = (
         select(organisations, func.coalesce(counts.c.n, 0).label("user_count"))
@@ -151,3 +188,7 @@ def set_organisation_active(conn: Connection, actor: Actor, code: str, active: b
 def platform_organisation(conn: Connection) -> Organisation | None:
     row = conn.execute(select(organisations).where(organisations.c.platform)).first()
     return _org(row._mapping) if row else None
+
+
+def organisation_active(conn: Connection, org_id: int) -> bool:
+    return bool(conn.execute(select(organisations.c.active).where(organisations.c.id == org_id)).scalar_one())

@@ -72,7 +72,9 @@ def may(actor: Actor, permission: Permission, org_id: int | None = None) -> bool
     return False
 
 
-def require(actor: Actor, permission: Permission, org_id: int | None = None, org_code: str | None = None) -> None:
+def require(
+    actor: Actor, permission: Permission, org_id: int | None = None, org_code: str | None = None
+) -> None:
     """Raise PermissionDenied, naming the actor, the permission and the organisation, unless allowed."""
     if may(actor, permission, org_id):
         return

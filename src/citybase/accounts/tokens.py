@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from citybase.accounts.actor import Actor, Channel, Role
+from citybase.accounts.organisations import organisation_active
 from citybase.accounts.permissions import Permission, require
 from citybase.accounts.policy import AccountPolicy
 from citybase.accounts.tables import api_tokens, organisations, users
@@ -21,7 +22,7 @@ from citybase.ledger import record
 from citybase.messages import N_, message
 from citybase.storage.metadata import utcnow
 
-TOKEN_PREFIX = "cbt_"
+TOKEN_PREFIX = "cbt_"  # noqa: S105 - a public marker on every token, not a secret
 
 
 def hash_secret(secret: str) -> str:
@@ -57,7 +58,7 @@ def _token_query() -> Any:
     )
 
 
-def _token(row: Mapping[str, Any]) -> ApiToken:
+def _token(row: Mapping[Any, Any]) -> ApiToken:
     return ApiToken(
         id=row["id"],
         prefix=row["prefix"],
@@ -92,34 +93,83 @@ def create_token(
     _check_owner_access(actor, owner)
     if not owner.active:
         raise InvalidInput(message(N_("The account {username} is disabled"), username=owner.username))
+    # A token acting for its own user can only pass on the roles it acts with (a viewer token cannot mint
+    # an admin token); the console and admins issuing for someone else grant from the user's roles.
+    grantable = owner.roles & actor.roles if owner.id == actor.user_id else owner.roles
     if role is None:
-        token_role = next(candidate for candidate in ROLE_ORDER if candidate in owner.roles)
+        token_role = next((candidate for candidate in ROLE_ORDER if candidate in grantable), None)
+        if token_role is None:
+            raise InvalidInput(
+                message(N_("No role of {username} can be given to a token"), username=owner.username)
+            )
     else:
         try:
             token_role = Role(role)
         except ValueError as exc:
-            raise InvalidInput(message(N_("Unknown role '{role}'; expected one of {roles}"), role=role,
-                                       roles=", ".join(r.value for r in Role))) from exc
+            raise InvalidInput(
+                message(
+                    N_("Unknown role '{role}'; expected one of {roles}"),
+                    role=role,
+                    roles=", ".join(r.value for r in Role),
+                )
+            ) from exc
         if token_role not in owner.roles:
-            raise InvalidInput(message(N_("User {username} does not hold the role {role}"),
-                                       username=owner.username, role=token_role.value))
+            raise InvalidInput(
+                message(
+                    N_("User {username} does not hold the role {role}"),
+                    username=owner.username,
+                    role=token_role.value,
+                )
+            )
+        if token_role not in grantable:
+            raise InvalidInput(
+                message(
+                    N_("Acting as {acting}, you cannot issue a token with the role {role}"),
+                    acting=", ".join(sorted(actor.roles)),
+                    role=token_role.value,
+                )
+            )
     lifetime = policy.token_default_days if days is None else days
     if not 1 <= lifetime <= policy.token_max_days:
-        raise InvalidInput(message(N_("A token lasts between 1 and {max} days, not {days}"),
-                                   max=policy.token_max_days, days=lifetime))
+        raise InvalidInput(
+            message(
+                N_("A token lasts between 1 and {max} days, not {days}"),
+                max=policy.token_max_days,
+                days=lifetime,
+            )
+        )
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = utcnow()
     token_id = conn.execute(
         insert(api_tokens)
-        .values(token_hash=hash_secret(secret), prefix=secret[:12], name=name.strip(), user_id=owner.id,
-                org_id=owner.org_id, role=token_role.value, created_at=now,
-                expires_at=now + dt.timedelta(days=lifetime))
+        .values(
+            token_hash=hash_secret(secret),
+            prefix=secret[:12],
+            name=name.strip(),
+            user_id=owner.id,
+            org_id=owner.org_id,
+            role=token_role.value,
+            created_at=now,
+            expires_at=now + dt.timedelta(days=lifetime),
+        )
         .returning(api_tokens.c.id)
     ).scalar_one()
     token = _get(conn, token_id)
-    record(conn, actor, "token.created", "api_token", str(token_id),
-           {"user": owner.username, "org": owner.org_code, "role": token_role.value,
-            "expires_at": token.expires_at, "prefix": token.prefix, "name": token.name})
+    record(
+        conn,
+        actor,
+        "token.created",
+        "api_token",
+        str(token_id),
+        {
+            "user": owner.username,
+            "org": owner.org_code,
+            "role": token_role.value,
+            "expires_at": token.expires_at,
+            "prefix": token.prefix,
+            "name": token.name,
+        },
+    )
     return token, secret
 
 
@@ -139,7 +189,9 @@ def _get(conn: Connection, token_id: int) -> ApiToken:
 def list_tokens(conn: Connection, actor: Actor, username: str | None = None) -> list[ApiToken]:
     owner = find_user(conn, username) if username else _self(conn, actor)
     _check_owner_access(actor, owner)
-    rows = conn.execute(_token_query().where(api_tokens.c.user_id == owner.id).order_by(api_tokens.c.id.desc()))
+    rows = conn.execute(
+        _token_query().where(api_tokens.c.user_id == owner.id).order_by(api_tokens.c.id.desc())
+    )
     return [_token(row._mapping) for row in rows]
 
 
@@ -148,8 +200,14 @@ def revoke_token(conn: Connection, actor: Actor, token_id: int) -> ApiToken:
     _check_owner_access(actor, find_user(conn, token.username))
     if token.revoked_at is None:
         conn.execute(update(api_tokens).where(api_tokens.c.id == token_id).values(revoked_at=utcnow()))
-        record(conn, actor, "token.revoked", "api_token", str(token_id),
-               {"user": token.username, "prefix": token.prefix})
+        record(
+            conn,
+            actor,
+            "token.revoked",
+            "api_token",
+            str(token_id),
+            {"user": token.username, "prefix": token.prefix},
+        )
     return _get(conn, token_id)
 
 
@@ -161,15 +219,32 @@ def authenticate_token(conn: Connection, secret: str) -> Actor:
     token = _token(row._mapping)
     now = utcnow()
     if token.revoked_at is not None:
-        raise AuthenticationFailed(message(N_("The API token {prefix}… was revoked on {date}"),
-                                           prefix=token.prefix, date=token.revoked_at.date().isoformat()))
+        raise AuthenticationFailed(
+            message(
+                N_("The API token {prefix}… was revoked on {date}"),
+                prefix=token.prefix,
+                date=token.revoked_at.date().isoformat(),
+            )
+        )
     if token.expires_at <= now:
-        raise AuthenticationFailed(message(N_("The API token {prefix}… expired on {date}"),
-                                           prefix=token.prefix, date=token.expires_at.date().isoformat()))
+        raise AuthenticationFailed(
+            message(
+                N_("The API token {prefix}… expired on {date}"),
+                prefix=token.prefix,
+                date=token.expires_at.date().isoformat(),
+            )
+        )
     owner = user_by_id(conn, row.user_id)
     if not owner.active:
         raise AuthenticationFailed(message(N_("The account {username} is disabled"), username=owner.username))
+    if not organisation_active(conn, owner.org_id):
+        raise AuthenticationFailed(message(N_("Organisation {code} is deactivated"), code=owner.org_code))
     if token.role not in owner.roles:
-        raise AuthenticationFailed(message(N_("User {username} no longer holds the token's role {role}"),
-                                           username=owner.username, role=token.role.value))
+        raise AuthenticationFailed(
+            message(
+                N_("User {username} no longer holds the token's role {role}"),
+                username=owner.username,
+                role=token.role.value,
+            )
+        )
     return actor_for(conn, owner, Channel.API, token.role)

@@ -66,7 +66,7 @@ def _roles_of(conn: Connection, user_ids: Iterable[int]) -> dict[int, set[Role]]
     return found
 
 
-def _user(row: Mapping[str, Any], roles: set[Role]) -> User:
+def _user(row: Mapping[Any, Any], roles: set[Role]) -> User:
     return User(
         id=row["id"],
         username=row["username"],
@@ -102,8 +102,11 @@ def parse_roles(names: Iterable[str]) -> frozenset[Role]:
             roles.add(Role(name.strip().lower()))
         except ValueError as exc:
             raise InvalidInput(
-                message(N_("Unknown role '{role}'; expected one of {roles}"), role=name,
-                        roles=", ".join(role.value for role in Role))
+                message(
+                    N_("Unknown role '{role}'; expected one of {roles}"),
+                    role=name,
+                    roles=", ".join(role.value for role in Role),
+                )
             ) from exc
     return frozenset(roles)
 
@@ -126,13 +129,25 @@ def create_user(
     require(actor, Permission.MANAGE_USERS, org.id, org.code)
     problems: list[Problem] = []
     if not USERNAME.match(username):
-        problems.append(Problem("invalid", message(
-            N_("Username '{username}' must be 3–64 lower-case letters, digits, '.', '-' or '_', starting with "
-               "a letter"), username=username), column="username"))
+        problems.append(
+            Problem(
+                "invalid",
+                message(
+                    N_(
+                        "Username '{username}' must be 3–64 lower-case letters, digits, '.', '-' or '_', "
+                        "starting with a letter"
+                    ),
+                    username=username,
+                ),
+                column="username",
+            )
+        )
     try:
         role_set = parse_roles(roles)
         if not role_set:
-            problems.append(Problem("required", message(N_("Give the user at least one role")), column="roles"))
+            problems.append(
+                Problem("required", message(N_("Give the user at least one role")), column="roles")
+            )
     except InvalidInput as exc:
         problems.append(Problem("invalid", exc.message, column="roles"))
         role_set = frozenset()
@@ -142,8 +157,11 @@ def create_user(
         except InvalidInput as exc:
             problems.extend(exc.problems)
     if not org.active:
-        problems.append(Problem("inactive", message(N_("Organisation {code} is deactivated"), code=org.code),
-                                column="org"))
+        problems.append(
+            Problem(
+                "inactive", message(N_("Organisation {code} is deactivated"), code=org.code), column="org"
+            )
+        )
     if problems:
         raise InvalidInput(message(N_("The user cannot be created")), problems=problems)
     if conn.execute(select(users.c.id).where(users.c.username == username)).first():
@@ -151,14 +169,27 @@ def create_user(
     now = utcnow()
     user_id = conn.execute(
         insert(users)
-        .values(username=username, display_name=display_name.strip(), org_id=org.id,
-                password_hash=password_hash or hash_password(password), active=True, failed_logins=0,
-                created_at=now, password_changed_at=now)
+        .values(
+            username=username,
+            display_name=display_name.strip(),
+            org_id=org.id,
+            password_hash=password_hash or hash_password(password),
+            active=True,
+            failed_logins=0,
+            created_at=now,
+            password_changed_at=now,
+        )
         .returning(users.c.id)
     ).scalar_one()
     conn.execute(insert(user_roles), [{"user_id": user_id, "role": role.value} for role in role_set])
-    record(conn, actor, "user.created", "user", username,
-           {"org": org.code, "roles": sorted(role.value for role in role_set), "display_name": display_name})
+    record(
+        conn,
+        actor,
+        "user.created",
+        "user",
+        username,
+        {"org": org.code, "roles": sorted(role.value for role in role_set), "display_name": display_name},
+    )
     return user_by_id(conn, user_id)
 
 
@@ -198,10 +229,16 @@ def set_user_active(conn: Connection, actor: Actor, username: str, active: bool)
     now = utcnow()
     conn.execute(update(users).where(users.c.id == user.id).values(active=active))
     if not active:
-        conn.execute(update(web_sessions).where(web_sessions.c.user_id == user.id,
-                                                web_sessions.c.ended_at.is_(None)).values(ended_at=now))
-        conn.execute(update(api_tokens).where(api_tokens.c.user_id == user.id,
-                                              api_tokens.c.revoked_at.is_(None)).values(revoked_at=now))
+        conn.execute(
+            update(web_sessions)
+            .where(web_sessions.c.user_id == user.id, web_sessions.c.ended_at.is_(None))
+            .values(ended_at=now)
+        )
+        conn.execute(
+            update(api_tokens)
+            .where(api_tokens.c.user_id == user.id, api_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
     record(conn, actor, "user.enabled" if active else "user.disabled", "user", username, {})
     return user_by_id(conn, user.id)
 
@@ -213,8 +250,14 @@ def set_user_roles(conn: Connection, actor: Actor, username: str, roles: Iterabl
         raise InvalidInput(message(N_("Give the user at least one role")))
     conn.execute(delete(user_roles).where(user_roles.c.user_id == user.id))
     conn.execute(insert(user_roles), [{"user_id": user.id, "role": role.value} for role in role_set])
-    record(conn, actor, "user.roles_changed", "user", username,
-           {"from": sorted(user.roles), "to": sorted(role.value for role in role_set)})
+    record(
+        conn,
+        actor,
+        "user.roles_changed",
+        "user",
+        username,
+        {"from": sorted(user.roles), "to": sorted(role.value for role in role_set)},
+    )
     return user_by_id(conn, user.id)
 
 
@@ -233,16 +276,28 @@ def change_password(
     if user.id == actor.user_id:
         stored = conn.execute(select(users.c.password_hash).where(users.c.id == user.id)).scalar_one()
         if current_password is None or not verify_password(stored, current_password):
-            raise InvalidInput(message(N_("The current password is wrong")),
-                               problems=[Problem("wrong_password", message(N_("The current password is wrong")),
-                                                 column="current_password")])
+            raise InvalidInput(
+                message(N_("The current password is wrong")),
+                problems=[
+                    Problem(
+                        "wrong_password",
+                        message(N_("The current password is wrong")),
+                        column="current_password",
+                    )
+                ],
+            )
     else:
         require(actor, Permission.MANAGE_USERS, user.org_id, user.org_code)
     check_password(new_password, username=username, min_length=policy.password_min_length)
     conn.execute(
-        update(users).where(users.c.id == user.id)
-        .values(password_hash=hash_password(new_password), password_changed_at=utcnow(), failed_logins=0,
-                locked_until=None)
+        update(users)
+        .where(users.c.id == user.id)
+        .values(
+            password_hash=hash_password(new_password),
+            password_changed_at=utcnow(),
+            failed_logins=0,
+            locked_until=None,
+        )
     )
     record(conn, actor, "user.password_changed", "user", username, {"by_self": user.id == actor.user_id})
 
@@ -260,8 +315,15 @@ def actor_for(conn: Connection, user: User, via: Channel, role: Role | None = No
         conn.execute(select(organisations.c.platform).where(organisations.c.id == user.org_id)).scalar_one()
     )
     roles = frozenset({role}) if role is not None else user.roles
-    return Actor(username=user.username, user_id=user.id, org_code=user.org_code, org_id=user.org_id,
-                 roles=roles, platform_org=platform, via=via)
+    return Actor(
+        username=user.username,
+        user_id=user.id,
+        org_code=user.org_code,
+        org_id=user.org_id,
+        roles=roles,
+        platform_org=platform,
+        via=via,
+    )
 
 
 @dataclass(frozen=True)
@@ -285,30 +347,56 @@ def authenticate(
 ) -> LoginOutcome:
     """Check a password, counting failures and locking the account after too many in a row."""
     policy = policy or AccountPolicy()
+    username = username.strip()
     now = utcnow()
     row = conn.execute(
-        select(users.c.id, users.c.password_hash, users.c.active, users.c.failed_logins, users.c.locked_until,
-               organisations.c.active.label("org_active"), organisations.c.code.label("org_code"))
+        select(
+            users.c.id,
+            users.c.password_hash,
+            users.c.active,
+            users.c.failed_logins,
+            users.c.locked_until,
+            organisations.c.active.label("org_active"),
+            organisations.c.code.label("org_code"),
+        )
         .join(organisations, organisations.c.id == users.c.org_id)
-        .where(users.c.username == username.strip())
+        .where(users.c.username == username)
     ).first()
     if row is None:
         verify_password(None, password)
         return LoginOutcome(None, message(WRONG_CREDENTIALS))
-    attempting = Actor(username=username, user_id=row.id, org_code=row.org_code, org_id=None,
-                   roles=frozenset(), platform_org=False, via=via)
+    attempting = Actor(
+        username=username,
+        user_id=row.id,
+        org_code=row.org_code,
+        org_id=None,
+        roles=frozenset(),
+        platform_org=False,
+        via=via,
+    )
     if row.locked_until is not None and row.locked_until > now:
-        return LoginOutcome(None, message(
-            N_("The account is locked after too many failed logins; try again after {time} UTC"),
-            time=row.locked_until.strftime("%H:%M")))
+        return LoginOutcome(
+            None,
+            message(
+                N_("The account is locked after too many failed logins; try again after {time} UTC"),
+                time=row.locked_until.strftime("%H:%M"),
+            ),
+        )
     if not verify_password(row.password_hash, password):
         failures = row.failed_logins + 1
         if failures >= policy.max_failures:
             locked_until = now + policy.lockout
-            conn.execute(update(users).where(users.c.id == row.id).values(failed_logins=0,
-                                                                          locked_until=locked_until))
-            record(conn, attempting, "user.locked", "user", username, {"failures": failures,
-                                                                  "locked_until": locked_until})
+            conn.execute(
+                update(users).where(users.c.id == row.id).values(failed_logins=0, locked_until=locked_until)
+            )
+            record(
+                conn,
+                attempting,
+                "user.locked",
+                "user",
+                username,
+                {"failures": failures, "locked_until": locked_until},
+            )
         else:
             conn.execute(update(users).where(users.c.id == row.id).values(failed_logins=failures))
             record(conn, attempting, "user.login_failed", "user", username, {"failures": failures})

@@ -41,7 +41,7 @@ def get_policy(request: Request) -> AccountPolicy:
 def connection(request: Request) -> Iterator[Connection]:
     """A read transaction for safe methods, a write transaction otherwise; committed before the response."""
     database = get_database(request)
-    with (database.read() if request.method in SAFE_METHODS else database.write()) as conn:
+    with database.read() if request.method in SAFE_METHODS else database.write() as conn:
         yield conn
 
 

@@ -48,8 +48,15 @@ def log_error(request: Request, error: CityBaseError, status: int) -> None:
         else f"{problem.column or 'input'}: {problem.render()}"
         for problem in error.problems
     )
-    log.warning("%s %s -> %d %s: %s%s", request.method, request.url.path, status, error.code, error.render(),
-                f" [{details}]" if details else "")
+    log.warning(
+        "%s %s -> %d %s: %s%s",
+        request.method,
+        request.url.path,
+        status,
+        error.code,
+        error.render(),
+        f" [{details}]" if details else "",
+    )
 
 
 def error_json(error: CityBaseError, status: int) -> JSONResponse:
@@ -70,8 +77,13 @@ def validation_error(exc: RequestValidationError) -> InvalidInput:
     for item in exc.errors():
         location = ".".join(str(part) for part in item.get("loc", ()) if part != "body") or "request"
         problems.append(
-            Problem("invalid", message(N_("{field}: {reason}"), field=location, reason=item.get("msg", "")),
-                    column=location)
+            Problem(
+                "invalid",
+                message(N_("{field}: {reason}"), field=location, reason=item.get("msg", "")),
+                column=location,
+            )
         )
     fields = ", ".join(problem.column or "" for problem in problems)
-    return InvalidInput(message(N_("The request is not valid: check {fields}"), fields=fields), problems=problems)
+    return InvalidInput(
+        message(N_("The request is not valid: check {fields}"), fields=fields), problems=problems
+    )

@@ -46,7 +46,9 @@ class RegionPublic(BaseModel):
 
 class RegionMatchPublic(RegionPublic):
     score: float
-    match: str = Field(description="How the name matched: exact, short, path, prefix, contains, fuzzy or code.")
+    match: str = Field(
+        description="How the name matched: exact, short, path, prefix, contains, fuzzy or code."
+    )
 
 
 class RegionChangePublic(BaseModel):

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import Annotated, NoReturn
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
 from citybase.errors import CityBaseError
@@ -19,7 +20,9 @@ errors = Console(stderr=True, highlight=False)
 
 DatabaseUrlOption = Annotated[
     str | None,
-    typer.Option("--database-url", help="Database URL (default: $CITYBASE_DATABASE_URL or sqlite:///citybase.db)."),
+    typer.Option(
+        "--database-url", help="Database URL (default: $CITYBASE_DATABASE_URL or sqlite:///citybase.db)."
+    ),
 ]
 
 
@@ -31,8 +34,14 @@ def fail(text: str, code: int = 1) -> NoReturn:
 def settings_for(database_url: str | None, **overrides: object) -> Settings:
     try:
         return get_settings(database_url=database_url, **overrides)
+    except ValidationError as exc:
+        reasons = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc']) or 'settings'}: {error['msg']}"
+            for error in exc.errors()
+        )
+        fail(f"invalid settings: {reasons}", 2)
     except ValueError as exc:
-        fail(str(exc).splitlines()[-1] if str(exc) else "invalid settings", 2)
+        fail(f"invalid settings: {exc}", 2)
 
 
 def open_database(settings: Settings) -> Database:
@@ -50,8 +59,12 @@ def reporting_errors() -> Iterator[None]:
     except CityBaseError as error:
         for problem in error.problems:
             where = ", ".join(
-                part for part in (f"row {problem.row}" if problem.row is not None else "",
-                                  f"column {problem.column}" if problem.column else "") if part
+                part
+                for part in (
+                    f"row {problem.row}" if problem.row is not None else "",
+                    f"column {problem.column}" if problem.column else "",
+                )
+                if part
             )
             errors.print(f"  - {where + ': ' if where else ''}{problem.render()}", soft_wrap=True)
         fail(error.render())
@@ -60,13 +73,14 @@ def reporting_errors() -> Iterator[None]:
 @contextmanager
 def prepared_database(database_url: str | None) -> Iterator[tuple[Settings, Database]]:
     """Settings and a migrated database with its reference data, with errors reported for the console."""
+    from citybase.accounts.actor import Channel
     from citybase.instance import prepare_database
 
     settings = settings_for(database_url)
     with reporting_errors():
         database = open_database(settings)
         try:
-            prepare_database(database)
+            prepare_database(database, Channel.CLI)
             yield settings, database
         finally:
             database.dispose()

@@ -19,14 +19,19 @@ app = typer.Typer(help="The evidence ledger: verify, list, export.", no_args_is_
 @app.command("verify")
 def verify(
     database_url: DatabaseUrlOption = None,
-    file: Annotated[Path | None, typer.Option(help="Verify an export (JSON lines) instead of the database.")] = None,
-    head: Annotated[str | None, typer.Option(help="With --file: the head hash the export must end at.")] = None,
+    file: Annotated[
+        Path | None, typer.Option(help="Verify an export (JSON lines) instead of the database.")
+    ] = None,
+    head: Annotated[
+        str | None, typer.Option(help="With --file: the head hash the export must end at.")
+    ] = None,
 ) -> None:
     """Recompute the whole chain; exit 1 naming the first entry that does not hold."""
     from citybase.ledger import verify_chain, verify_records
 
-    with Progress(TextColumn("Verifying the ledger"), BarColumn(), MofNCompleteColumn(), console=console,
-                  transient=True) as progress:
+    with Progress(
+        TextColumn("Verifying the ledger"), BarColumn(), MofNCompleteColumn(), console=console, transient=True
+    ) as progress:
         task = progress.add_task("verify", total=None)
 
         def report(done: int, total: int) -> None:
@@ -41,8 +46,11 @@ def verify(
             closing = (len(records), head) if head else None
             result = verify_records(records, closing, len(records), report)
         else:
-            with prepared_database(database_url) as (_settings, database), reporting_errors(), \
-                    database.read() as conn:
+            with (
+                prepared_database(database_url) as (_settings, database),
+                reporting_errors(),
+                database.read() as conn,
+            ):
                 result = verify_chain(conn, Actor.system(Channel.CLI), report)
     if not result.ok:
         fail(result.describe())
@@ -60,14 +68,26 @@ def list_(
     """Show the newest ledger entries."""
     from citybase.ledger import LedgerFilter, list_entries
 
-    with prepared_database(database_url) as (_settings, database), reporting_errors(), database.read() as conn:
-        entries = list_entries(conn, Actor.system(Channel.CLI), LedgerFilter(actor=user, org=org, action=action),
-                               limit=limit)
+    with (
+        prepared_database(database_url) as (_settings, database),
+        reporting_errors(),
+        database.read() as conn,
+    ):
+        entries = list_entries(
+            conn, Actor.system(Channel.CLI), LedgerFilter(actor=user, org=org, action=action), limit=limit
+        )
     table = Table("seq", "time (UTC)", "actor", "org", "via", "action", "object", "hash")
     for entry in entries:
-        table.add_row(str(entry.seq), entry.recorded_at.strftime("%Y-%m-%d %H:%M:%S"), entry.actor,
-                      entry.actor_org or "", entry.via, entry.action, f"{entry.object_type} {entry.object_key}",
-                      entry.entry_hash[:12])
+        table.add_row(
+            str(entry.seq),
+            entry.recorded_at.strftime("%Y-%m-%d %H:%M:%S"),
+            entry.actor,
+            entry.actor_org or "",
+            entry.via,
+            entry.action,
+            f"{entry.object_type} {entry.object_key}",
+            entry.entry_hash[:12],
+        )
     console.print(table)
 
 
@@ -80,8 +100,12 @@ def export(
     from citybase.ledger import export_records
 
     count, last_hash = 0, ""
-    with prepared_database(database_url) as (_settings, database), reporting_errors(), database.read() as conn, \
-            file.open("w", encoding="utf-8") as out:
+    with (
+        prepared_database(database_url) as (_settings, database),
+        reporting_errors(),
+        database.read() as conn,
+        file.open("w", encoding="utf-8") as out,
+    ):
         for item in export_records(conn, Actor.system(Channel.CLI)):
             out.write(json.dumps(item, ensure_ascii=False, sort_keys=True) + "\n")
             count, last_hash = count + 1, item["entry_hash"]

@@ -19,16 +19,30 @@ def create(
     kind: Annotated[str, typer.Option(help="department or district.")],
     region: Annotated[str, typer.Option(help="Division code of the area it serves, e.g. 440300.")],
     name_en: Annotated[str, typer.Option(help="English name.")] = "",
-    platform: Annotated[bool, typer.Option("--platform", help="This is the platform's own organisation.")] = False,
+    platform: Annotated[
+        bool, typer.Option("--platform", help="This is the platform's own organisation.")
+    ] = False,
     database_url: DatabaseUrlOption = None,
 ) -> None:
     """Create an organisation."""
     from citybase.accounts.actor import Actor, Channel
     from citybase.accounts.organisations import create_organisation
 
-    with prepared_database(database_url) as (_settings, database), reporting_errors(), database.write() as conn:
-        org = create_organisation(conn, Actor.system(Channel.CLI), code=code, name=name, kind=kind,
-                                  region_code=region, name_en=name_en, platform=platform)
+    with (
+        prepared_database(database_url) as (_settings, database),
+        reporting_errors(),
+        database.write() as conn,
+    ):
+        org = create_organisation(
+            conn,
+            Actor.system(Channel.CLI),
+            code=code,
+            name=name,
+            kind=kind,
+            region_code=region,
+            name_en=name_en,
+            platform=platform,
+        )
     console.print(f"Created organisation {org.code} ({org.name}).")
 
 
@@ -41,11 +55,21 @@ def list_(
     from citybase.accounts.actor import Actor, Channel
     from citybase.accounts.organisations import list_organisations
 
-    with prepared_database(database_url) as (_settings, database), reporting_errors(), database.read() as conn:
+    with (
+        prepared_database(database_url) as (_settings, database),
+        reporting_errors(),
+        database.read() as conn,
+    ):
         found = list_organisations(conn, Actor.system(Channel.CLI), kind)
     table = Table("code", "name", "kind", "region", "users", "state")
     for org in found:
-        table.add_row(org.code, org.name + (" (platform)" if org.platform else ""), org.kind, org.region_code,
-                      str(org.user_count), "active" if org.active else "deactivated")
+        table.add_row(
+            org.code,
+            org.name + (" (platform)" if org.platform else ""),
+            org.kind,
+            org.region_code,
+            str(org.user_count),
+            "active" if org.active else "deactivated",
+        )
     console.print(table)
     console.print(f"{len(found)} organisations")

@@ -24,7 +24,11 @@ def show(
     from citybase.regions.service import ancestors, children, get_region
 
     actor = Actor.system(Channel.CLI)
-    with prepared_database(database_url) as (_settings, database), reporting_errors(), database.read() as conn:
+    with (
+        prepared_database(database_url) as (_settings, database),
+        reporting_errors(),
+        database.read() as conn,
+    ):
         region = get_region(conn, actor, code, year)
         trail = ancestors(conn, actor, region.code, year)
         kids = children(conn, actor, region.code, year) if region.is_current or year else []
@@ -44,12 +48,22 @@ def search(
     """Find regions by name (南山, 深圳南山), short name or code prefix."""
     from citybase.regions.search import search_regions
 
-    with prepared_database(database_url) as (_settings, database), reporting_errors(), database.read() as conn:
+    with (
+        prepared_database(database_url) as (_settings, database),
+        reporting_errors(),
+        database.read() as conn,
+    ):
         matches = search_regions(conn, Actor.system(Channel.CLI), query, limit=limit)
     table = Table("code", "name", "level", "parent", "match", "score")
     for match in matches:
-        table.add_row(match.region.code, match.region.name, match.region.level.value,
-                      match.region.parent_code or "", match.how, f"{match.score:g}")
+        table.add_row(
+            match.region.code,
+            match.region.name,
+            match.region.level.value,
+            match.region.parent_code or "",
+            match.how,
+            f"{match.score:g}",
+        )
     console.print(table)
 
 
@@ -57,7 +71,9 @@ def search(
 def import_edition(
     file: Annotated[Path, typer.Argument(help="CSV with columns code,name,level,parent_code (UTF-8).")],
     edition: Annotated[int, typer.Option(help="The year of the code list (new codes start that year).")],
-    keep_missing: Annotated[bool, typer.Option("--keep-missing", help="Do not retire codes the list lacks.")] = False,
+    keep_missing: Annotated[
+        bool, typer.Option("--keep-missing", help="Do not retire codes the list lacks.")
+    ] = False,
     database_url: DatabaseUrlOption = None,
 ) -> None:
     """Apply a new edition of the division list: new codes start, changed ones get a new version."""
@@ -67,8 +83,20 @@ def import_edition(
         text = file.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         fail(f"cannot read {file} as UTF-8 text: {exc}")
-    with prepared_database(database_url) as (_settings, database), reporting_errors(), database.write() as conn:
-        report = apply_edition(conn, Actor.system(Channel.CLI), parse_division_csv(text), edition, file.name,
-                               retire_missing=not keep_missing)
-    console.print(f"Edition {edition}: {len(report.added)} added, {len(report.changed)} changed, "
-                  f"{len(report.retired)} retired, {report.unchanged} unchanged.")
+    with (
+        prepared_database(database_url) as (_settings, database),
+        reporting_errors(),
+        database.write() as conn,
+    ):
+        report = apply_edition(
+            conn,
+            Actor.system(Channel.CLI),
+            parse_division_csv(text),
+            edition,
+            file.name,
+            retire_missing=not keep_missing,
+        )
+    console.print(
+        f"Edition {edition}: {len(report.added)} added, {len(report.changed)} changed, "
+        f"{len(report.retired)} retired, {report.unchanged} unchanged."
+    )

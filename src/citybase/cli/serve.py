@@ -13,7 +13,9 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     database_url: DatabaseUrlOption = None,
-    migrate: Annotated[bool, typer.Option("--migrate/--no-migrate", help="Apply pending migrations first.")] = True,
+    migrate: Annotated[
+        bool, typer.Option("--migrate/--no-migrate", help="Apply pending migrations first.")
+    ] = True,
     log_level: Annotated[str | None, typer.Option(help="debug, info, warning or error.")] = None,
 ) -> None:
     """Serve CityBase until stopped (Ctrl+C)."""
@@ -26,7 +28,9 @@ def serve(
 
     # Migrations run here, before the server starts, so a failure is reported plainly; the app skips them.
     settings = settings_for(database_url, log_level=log_level, auto_migrate=False)
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     if migrate:
         with reporting_errors():
             database = open_database(settings)
@@ -36,7 +40,9 @@ def serve(
             console.print(f"database schema at revision {report.migrated_to}")
     app = create_app(settings)
     console.print(f"CityBase serving on http://{host}:{port}/  (database {_shown(settings.database_url)})")
-    uvicorn.run(app, host=host, port=port, log_level=settings.log_level, access_log=settings.log_level == "debug")
+    uvicorn.run(
+        app, host=host, port=port, log_level=settings.log_level, access_log=settings.log_level == "debug"
+    )
 
 
 def _shown(url: str) -> str:

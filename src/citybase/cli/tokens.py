@@ -15,7 +15,9 @@ app = typer.Typer(help="Create, list and revoke API tokens.", no_args_is_help=Tr
 @app.command("create")
 def create(
     username: Annotated[str, typer.Option(help="The user the token acts as.")],
-    role: Annotated[str | None, typer.Option(help="One of the user's roles (default: their highest).")] = None,
+    role: Annotated[
+        str | None, typer.Option(help="One of the user's roles (default: their highest).")
+    ] = None,
     days: Annotated[int | None, typer.Option(help="Lifetime in days (default from the settings).")] = None,
     name: Annotated[str, typer.Option(help="What the token is for.")] = "",
     database_url: DatabaseUrlOption = None,
@@ -25,26 +27,49 @@ def create(
     from citybase.accounts.policy import AccountPolicy
     from citybase.accounts.tokens import create_token
 
-    with prepared_database(database_url) as (settings, database), reporting_errors(), database.write() as conn:
-        _token, secret = create_token(conn, Actor.system(Channel.CLI), username=username, role=role, days=days,
-                                      name=name, policy=AccountPolicy.from_settings(settings))
+    with (
+        prepared_database(database_url) as (settings, database),
+        reporting_errors(),
+        database.write() as conn,
+    ):
+        _token, secret = create_token(
+            conn,
+            Actor.system(Channel.CLI),
+            username=username,
+            role=role,
+            days=days,
+            name=name,
+            policy=AccountPolicy.from_settings(settings),
+        )
     typer.echo(secret)
 
 
 @app.command("list")
-def list_(username: Annotated[str, typer.Option(help="Whose tokens.")], database_url: DatabaseUrlOption = None) -> None:
+def list_(
+    username: Annotated[str, typer.Option(help="Whose tokens.")], database_url: DatabaseUrlOption = None
+) -> None:
     """List a user's tokens (never their secrets)."""
     from citybase.accounts.actor import Actor, Channel
     from citybase.accounts.tokens import list_tokens
     from citybase.storage.metadata import utcnow
 
-    with prepared_database(database_url) as (_settings, database), reporting_errors(), database.read() as conn:
+    with (
+        prepared_database(database_url) as (_settings, database),
+        reporting_errors(),
+        database.read() as conn,
+    ):
         found = list_tokens(conn, Actor.system(Channel.CLI), username)
     table = Table("id", "prefix", "name", "role", "expires", "state")
     now = utcnow()
     for token in found:
-        table.add_row(str(token.id), token.prefix + "…", token.name, token.role.value,
-                      token.expires_at.strftime("%Y-%m-%d"), token.state(now))
+        table.add_row(
+            str(token.id),
+            token.prefix + "…",
+            token.name,
+            token.role.value,
+            token.expires_at.strftime("%Y-%m-%d"),
+            token.state(now),
+        )
     console.print(table)
 
 
@@ -54,6 +79,10 @@ def revoke(token_id: int, database_url: DatabaseUrlOption = None) -> None:
     from citybase.accounts.actor import Actor, Channel
     from citybase.accounts.tokens import revoke_token
 
-    with prepared_database(database_url) as (_settings, database), reporting_errors(), database.write() as conn:
+    with (
+        prepared_database(database_url) as (_settings, database),
+        reporting_errors(),
+        database.write() as conn,
+    ):
         token = revoke_token(conn, Actor.system(Channel.CLI), token_id)
     console.print(f"Token {token.id} ({token.prefix}…) of {token.username} revoked.")

@@ -40,9 +40,13 @@ def _password(password_stdin: bool, username: str) -> str:
 def create(
     username: Annotated[str, typer.Option(help="Login name: lower-case letters, digits, '.', '-', '_'.")],
     org: Annotated[str, typer.Option(help="Code of the user's organisation.")],
-    role: Annotated[list[str], typer.Option(help="admin, submitter, reviewer, analyst or viewer; repeatable.")],
+    role: Annotated[
+        list[str], typer.Option(help="admin, submitter, reviewer, analyst or viewer; repeatable.")
+    ],
     display_name: Annotated[str, typer.Option(help="Name shown in the UI.")] = "",
-    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin.")
+    ] = False,
     database_url: DatabaseUrlOption = None,
 ) -> None:
     """Create a user in an organisation."""
@@ -50,11 +54,24 @@ def create(
     from citybase.accounts.users import create_user
 
     password = _password(password_stdin, username)
-    with prepared_database(database_url) as (settings, database), reporting_errors(), database.write() as conn:
-        user = create_user(conn, _operator(), username=username, password=password, org_code=org,
-                           roles=[part for item in role for part in item.split(",") if part],
-                           display_name=display_name, policy=AccountPolicy.from_settings(settings))
-    console.print(f"Created user {user.username} in {user.org_code} with roles {', '.join(user.sorted_roles)}.")
+    with (
+        prepared_database(database_url) as (settings, database),
+        reporting_errors(),
+        database.write() as conn,
+    ):
+        user = create_user(
+            conn,
+            _operator(),
+            username=username,
+            password=password,
+            org_code=org,
+            roles=[part for item in role for part in item.split(",") if part],
+            display_name=display_name,
+            policy=AccountPolicy.from_settings(settings),
+        )
+    console.print(
+        f"Created user {user.username} in {user.org_code} with roles {', '.join(user.sorted_roles)}."
+    )
 
 
 @app.command("list")
@@ -66,14 +83,24 @@ def list_(
     from citybase.accounts.users import list_users
     from citybase.storage.metadata import utcnow
 
-    with prepared_database(database_url) as (_settings, database), reporting_errors(), database.read() as conn:
+    with (
+        prepared_database(database_url) as (_settings, database),
+        reporting_errors(),
+        database.read() as conn,
+    ):
         found = list_users(conn, _operator(), org)
     table = Table("username", "name", "org", "roles", "state", "last login")
     now = utcnow()
     for user in found:
         state = "disabled" if not user.active else "locked" if user.is_locked(now) else "active"
-        table.add_row(user.username, user.display_name, user.org_code, ",".join(user.sorted_roles), state,
-                      user.last_login_at.strftime("%Y-%m-%d %H:%M") if user.last_login_at else "")
+        table.add_row(
+            user.username,
+            user.display_name,
+            user.org_code,
+            ",".join(user.sorted_roles),
+            state,
+            user.last_login_at.strftime("%Y-%m-%d %H:%M") if user.last_login_at else "",
+        )
     console.print(table)
     console.print(f"{len(found)} users")
 
@@ -81,7 +108,11 @@ def list_(
 def _toggle(username: str, active: bool, database_url: str | None) -> None:
     from citybase.accounts.users import set_user_active
 
-    with prepared_database(database_url) as (_settings, database), reporting_errors(), database.write() as conn:
+    with (
+        prepared_database(database_url) as (_settings, database),
+        reporting_errors(),
+        database.write() as conn,
+    ):
         set_user_active(conn, _operator(), username, active)
     console.print(f"User {username} {'enabled' if active else 'disabled (sessions ended, tokens revoked)'}.")
 
@@ -103,7 +134,11 @@ def unlock(username: str, database_url: DatabaseUrlOption = None) -> None:
     """Lift the lockout after too many failed logins."""
     from citybase.accounts.users import unlock_user
 
-    with prepared_database(database_url) as (_settings, database), reporting_errors(), database.write() as conn:
+    with (
+        prepared_database(database_url) as (_settings, database),
+        reporting_errors(),
+        database.write() as conn,
+    ):
         unlock_user(conn, _operator(), username)
     console.print(f"User {username} unlocked.")
 
@@ -111,7 +146,9 @@ def unlock(username: str, database_url: DatabaseUrlOption = None) -> None:
 @app.command("reset-password")
 def reset_password(
     username: str,
-    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the new password from stdin.")] = False,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the new password from stdin.")
+    ] = False,
     database_url: DatabaseUrlOption = None,
 ) -> None:
     """Set a new password (generated and printed unless given on stdin)."""
@@ -120,7 +157,11 @@ def reset_password(
     from citybase.demo.loader import generate_password
 
     password = read_secret_from_stdin() if password_stdin else generate_password()
-    with prepared_database(database_url) as (settings, database), reporting_errors(), database.write() as conn:
+    with (
+        prepared_database(database_url) as (settings, database),
+        reporting_errors(),
+        database.write() as conn,
+    ):
         change_password(conn, _operator(), username, password, policy=AccountPolicy.from_settings(settings))
     if password_stdin:
         console.print(f"Password of {username} changed.")

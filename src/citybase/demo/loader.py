@@ -44,7 +44,7 @@ def generate_password(length: int = 16) -> str:
     """A random password with letters, digits and a symbol, readable enough to type."""
     alphabet = string.ascii_letters + string.digits
     body = "".join(secrets.choice(alphabet) for _ in range(length - 2))
-    return body[: length // 2] + "-" + secrets.choice(string.digits) + body[length // 2:]
+    return body[: length // 2] + "-" + secrets.choice(string.digits) + body[length // 2 :]
 
 
 def _accounts_for(org: dict[str, str], templates: list[dict[str, str]]) -> list[dict[str, str]]:
@@ -80,19 +80,36 @@ def load_demo(conn: Connection, actor: Actor, progress: Progress | None = None) 
     created_users: list[str] = []
     for done, row in enumerate(organisations, start=2):
         platform = row["platform"] == "true"
-        create_organisation(conn, actor, code=row["code"], name=row["name"], name_en=row["name_en"],
-                            kind=row["kind"], region_code=row["region_code"], platform=platform)
+        create_organisation(
+            conn,
+            actor,
+            code=row["code"],
+            name=row["name"],
+            name_en=row["name_en"],
+            kind=row["kind"],
+            region_code=row["region_code"],
+            platform=platform,
+        )
         for account in _accounts_for(row, templates):
             is_admin = account["username"] == ADMIN_USERNAME
             create_user(
-                conn, actor, username=account["username"], org_code=row["code"],
+                conn,
+                actor,
+                username=account["username"],
+                org_code=row["code"],
                 password=admin_password if is_admin else user_password,
                 password_hash=None if is_admin else shared_hash,
-                roles=account["roles"].split(";"), display_name=account["display_name"],
+                roles=account["roles"].split(";"),
+                display_name=account["display_name"],
             )
             created_users.append(account["username"])
         report("organisations", done, total)
     report("done", total, total)
-    samples = tuple(name for name in ("stats_reviewer", "stats_submitter", "nanshan_submitter", "finance_viewer")
-                    if name in created_users)
-    return DemoLogin(ADMIN_USERNAME, admin_password, user_password, len(organisations), len(created_users), samples)
+    samples = tuple(
+        name
+        for name in ("stats_reviewer", "stats_submitter", "nanshan_submitter", "finance_viewer")
+        if name in created_users
+    )
+    return DemoLogin(
+        ADMIN_USERNAME, admin_password, user_password, len(organisations), len(created_users), samples
+    )

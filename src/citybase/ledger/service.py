@@ -12,7 +12,14 @@ from sqlalchemy import Connection, func, insert, select, update
 
 from citybase.accounts.actor import Actor
 from citybase.accounts.permissions import Permission, Scope, require, scope_of
-from citybase.ledger.chain import GENESIS_HASH, LedgerRecord, canonical_json, format_timestamp, parse_timestamp, sha256_hex
+from citybase.ledger.chain import (
+    GENESIS_HASH,
+    LedgerRecord,
+    canonical_json,
+    format_timestamp,
+    parse_timestamp,
+    sha256_hex,
+)
 from citybase.ledger.tables import ledger_entries, ledger_head
 from citybase.messages import N_, Message, message
 from citybase.storage.metadata import utcnow
@@ -42,17 +49,18 @@ def record(
     action: str,
     object_type: str,
     object_key: str,
-    detail: Mapping[str, Any] | None = None,
+    detail: Mapping[Any, Any] | None = None,
 ) -> int:
     """Append one entry for a change made in `conn`'s transaction; returns its sequence number.
 
     The head row is locked first (FOR UPDATE on PostgreSQL; SQLite's write transaction already holds
     the database lock), so concurrent writers queue here instead of forking the chain.
     """
+    # The migration creates the head row (entry 0, the genesis hash), so there is always a row to lock.
     head = conn.execute(
         select(ledger_head.c.seq, ledger_head.c.entry_hash).where(ledger_head.c.id == 1).with_for_update()
-    ).first()
-    prev_seq, prev_hash = (head.seq, head.entry_hash) if head else (0, GENESIS_HASH)
+    ).one()
+    prev_seq, prev_hash = head.seq, head.entry_hash
     detail_text = canonical_json(dict(detail or {}))
     entry = LedgerRecord(
         seq=prev_seq + 1,
@@ -83,12 +91,9 @@ def record(
             entry_hash=entry_hash,
         )
     )
-    if head:
-        conn.execute(
-            update(ledger_head).where(ledger_head.c.id == 1).values(seq=entry.seq, entry_hash=entry_hash)
-        )
-    else:
-        conn.execute(insert(ledger_head).values(id=1, seq=entry.seq, entry_hash=entry_hash))
+    conn.execute(
+        update(ledger_head).where(ledger_head.c.id == 1).values(seq=entry.seq, entry_hash=entry_hash)
+    )
     return entry.seq
 
 
@@ -143,7 +148,7 @@ def count_entries(conn: Connection, actor: Actor, filters: LedgerFilter) -> int:
     return int(conn.execute(select(func.count()).select_from(ledger_entries).where(*conditions)).scalar_one())
 
 
-def _entry(row: Mapping[str, Any]) -> LedgerEntry:
+def _entry(row: Mapping[Any, Any]) -> LedgerEntry:
     return LedgerEntry(
         seq=row["seq"],
         recorded_at=row["recorded_at"],
@@ -179,18 +184,22 @@ def verify_chain(
 ) -> VerifyReport:
     """Recompute every digest and link in order and report the first entry that does not hold."""
     require(actor, Permission.VERIFY_LEDGER)
-    head = conn.execute(select(ledger_head.c.seq, ledger_head.c.entry_hash).where(ledger_head.c.id == 1)).first()
+    head = conn.execute(
+        select(ledger_head.c.seq, ledger_head.c.entry_hash).where(ledger_head.c.id == 1)
+    ).first()
     total = int(conn.execute(select(func.count()).select_from(ledger_entries)).scalar_one())
     return verify_records(
         _stream(conn), (head.seq, head.entry_hash) if head else (0, GENESIS_HASH), total, progress
     )
 
 
-def _stream(conn: Connection) -> Iterator[Mapping[str, Any]]:
+def _stream(conn: Connection) -> Iterator[Mapping[Any, Any]]:
     after = 0
     while True:
         rows = conn.execute(
-            select(ledger_entries).where(ledger_entries.c.seq > after).order_by(ledger_entries.c.seq)
+            select(ledger_entries)
+            .where(ledger_entries.c.seq > after)
+            .order_by(ledger_entries.c.seq)
             .limit(VERIFY_BATCH)
         ).all()
         if not rows:
@@ -201,7 +210,7 @@ def _stream(conn: Connection) -> Iterator[Mapping[str, Any]]:
 
 
 def verify_records(
-    records: Iterable[Mapping[str, Any]],
+    records: Iterable[Mapping[Any, Any]],
     head: tuple[int, str] | None,
     total: int = 0,
     progress: Callable[[int, int], None] | None = None,
@@ -221,17 +230,31 @@ def verify_records(
             progress(checked, total)
     if progress:
         progress(checked, total)
-    if head is not None and (head_seq != checked or head[1] != prev_hash):
+    if head is not None and head_seq != checked:
         return VerifyReport(
             False,
             checked,
             head_seq,
             checked + 1,
             message(
-                N_("the chain ends at entry {last} but its head records entry {head}: entries were removed "
-                   "or replaced"),
+                N_("the chain ends at entry {last} but its head records entry {head}: entries were removed"),
                 last=checked,
                 head=head_seq,
+            ),
+        )
+    if head is not None and head[1] != prev_hash:
+        return VerifyReport(
+            False,
+            checked,
+            head_seq,
+            checked,
+            message(
+                N_(
+                    "entry {seq} does not end in the expected head hash {expected}: the chain was "
+                    "rewritten or the head is not this ledger's"
+                ),
+                seq=checked,
+                expected=head[1],
             ),
         )
     return VerifyReport(True, checked, head_seq if head else checked)
@@ -246,7 +269,7 @@ def export_records(conn: Connection, actor: Actor) -> Iterator[dict[str, Any]]:
         yield record_
 
 
-def _check_entry(row: Mapping[str, Any], expected_seq: int, prev_hash: str) -> tuple[int, Message] | None:
+def _check_entry(row: Mapping[Any, Any], expected_seq: int, prev_hash: str) -> tuple[int, Message] | None:
     seq = row["seq"]
     if seq != expected_seq:
         return expected_seq, message(N_("entry {seq} is missing"), seq=expected_seq)

@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from citybase.errors import InvalidInput
 from citybase.messages import N_, message
 from citybase.regions.model import Level
 
 COUNTRY_CODE = "100000"
-CODE_PATTERN = re.compile(r"^(\d{6}|\d{9})$")
+CODE_PATTERN = re.compile(r"^([0-9]{6}|[0-9]{9})$")
 
 
 def normalise_code(code: str) -> str:
-    """Return the code stripped of spaces, or raise InvalidInput naming it and the expected form."""
-    cleaned = code.strip()
+    """Return the code in ASCII digits without spaces, or raise InvalidInput naming it and the expected form.
+
+    Full-width digits (４４０３０５), which Chinese input methods produce, are read as the same code.
+    """
+    cleaned = unicodedata.normalize("NFKC", code).strip()
     if not CODE_PATTERN.match(cleaned):
         raise InvalidInput(
             message(
-                N_("Region code '{code}' is malformed: expected 6 digits (province to county) "
-                   "or 9 digits (township)"),
+                N_(
+                    "Region code '{code}' is malformed: expected 6 digits (province to county) "
+                    "or 9 digits (township)"
+                ),
                 code=code,
             )
         )

@@ -8,7 +8,7 @@ import io
 from dataclasses import dataclass, field
 from importlib import resources
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from citybase.accounts.actor import Actor
 from citybase.accounts.permissions import Permission, require
@@ -65,18 +65,25 @@ def parse_division_csv(text: str) -> list[DivisionRow]:
     rows: list[DivisionRow] = []
     problems: list[Problem] = []
     seen: dict[str, int] = {}
-    for line, raw in enumerate(reader, start=2):
+    for raw in reader:
+        line = reader.line_num  # the file's own line number, blank lines included
         code = (raw.get("code") or "").strip()
         name = (raw.get("name") or "").strip()
         parent = (raw.get("parent_code") or "").strip() or None
         level_text = (raw.get("level") or "").strip()
         if not CODE_PATTERN.match(code):
-            problems.append(_problem(line, "code", N_("'{value}' is not a 6- or 9-digit division code"), code))
+            problems.append(
+                _problem(line, "code", N_("'{value}' is not a 6- or 9-digit division code"), code)
+            )
             continue
         if code in seen:
             problems.append(
-                Problem("duplicate", message(N_("code {code} already appears on line {first}"), code=code,
-                                             first=seen[code]), row=line, column="code")
+                Problem(
+                    "duplicate",
+                    message(N_("code {code} already appears on line {first}"), code=code, first=seen[code]),
+                    row=line,
+                    column="code",
+                )
             )
             continue
         seen[code] = line
@@ -85,8 +92,12 @@ def parse_division_csv(text: str) -> list[DivisionRow]:
         level = _level(level_text)
         if level is None:
             problems.append(
-                _problem(line, "level", N_("'{value}' is not a level (province, city, county, township)"),
-                         level_text)
+                _problem(
+                    line,
+                    "level",
+                    N_("'{value}' is not a level (province, city, county, township)"),
+                    level_text,
+                )
             )
             continue
         if parent is not None and not CODE_PATTERN.match(parent):
@@ -131,18 +142,21 @@ def apply_edition(
     (the first load) new codes have no known start year and nothing may change or retire.
     """
     require(actor, Permission.MANAGE_REGIONS)
-    current = {
-        row.code: row
-        for row in conn.execute(select(regions).where(regions.c.valid_to.is_(None)))
-    }
+    current = {row.code: row for row in conn.execute(select(regions).where(regions.c.valid_to.is_(None)))}
     _check_parents(rows, set(current))
     if edition is not None:
-        latest_start = max((row.valid_from or 0 for row in current.values()), default=0)
+        # The newest year any recorded change took effect: a start, or the year after an end.
+        bounds = conn.execute(
+            select(func.max(func.coalesce(regions.c.valid_from, 0)), func.max(regions.c.valid_to + 1))
+        ).one()
+        latest_start = max(value or 0 for value in bounds)
         if edition < latest_start:
             raise InvalidInput(
                 message(
-                    N_("Edition {edition} is older than changes already recorded for {latest}; "
-                       "apply editions in order"),
+                    N_(
+                        "Edition {edition} is older than changes already recorded for {latest}; "
+                        "apply editions in order"
+                    ),
                     edition=edition,
                     latest=latest_start,
                 )
@@ -159,8 +173,10 @@ def apply_edition(
         else:
             if edition is None:
                 raise InvalidInput(
-                    message(N_("Region {code} differs from the stored one; give the edition year of the list"),
-                            code=row.code)
+                    message(
+                        N_("Region {code} differs from the stored one; give the edition year of the list"),
+                        code=row.code,
+                    )
                 )
             report.changed.append(row.code)
             _close(conn, known, edition)
@@ -175,8 +191,14 @@ def apply_edition(
     if inserts:
         conn.execute(insert(regions), inserts)
     bump_revision(conn, REGIONS_REVISION)
-    record(conn, actor, "regions.edition_applied", "region_list", str(edition or "baseline"),
-           {**report.as_dict(), "source": source})
+    record(
+        conn,
+        actor,
+        "regions.edition_applied",
+        "region_list",
+        str(edition or "baseline"),
+        {**report.as_dict(), "source": source},
+    )
     return report
 
 
@@ -208,15 +230,22 @@ def _check_parents(rows: list[DivisionRow], stored: set[str]) -> None:
         if row.parent_code is None:
             if row.level is not Level.COUNTRY:
                 problems.append(
-                    Problem("parent", message(N_("region {code} has no parent code"), code=row.code), row=line,
-                            column="parent_code")
+                    Problem(
+                        "parent",
+                        message(N_("region {code} has no parent code"), code=row.code),
+                        row=line,
+                        column="parent_code",
+                    )
                 )
         elif row.parent_code not in listed and row.parent_code not in stored:
             problems.append(
                 Problem(
                     "parent",
-                    message(N_("parent code {parent} of region {code} is neither listed nor stored"),
-                            parent=row.parent_code, code=row.code),
+                    message(
+                        N_("parent code {parent} of region {code} is neither listed nor stored"),
+                        parent=row.parent_code,
+                        code=row.code,
+                    ),
                     row=line,
                     column="parent_code",
                 )
@@ -274,8 +303,14 @@ def load_bundled(conn: Connection, actor: Actor) -> EditionReport:
         for row in csv.DictReader(io.StringIO(_read_data("region-changes.csv")))
     ]
     conn.execute(insert(region_changes), changes)
-    record(conn, actor, "regions.history_loaded", "region_list", "baseline",
-           {"retired_versions": len(history), "changes": len(changes), "start_years": len(validity)})
+    record(
+        conn,
+        actor,
+        "regions.history_loaded",
+        "region_list",
+        "baseline",
+        {"retired_versions": len(history), "changes": len(changes), "start_years": len(validity)},
+    )
     return report
 
 

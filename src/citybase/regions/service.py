@@ -1,37 +1,22 @@
-"""Region lookups by code (optionally for a year), children, ancestors and recorded changes."""
+"""Region lookups by code (optionally for a year), children, ancestors and recorded changes.
+
+Lookups read the in-memory index (regions/index.py); only the change history is queried directly.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections import Counter
 
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, or_, select
 
 from citybase.accounts.actor import Actor
 from citybase.accounts.permissions import Permission, require
 from citybase.errors import NotFound
 from citybase.messages import N_, message
 from citybase.regions.codes import normalise_code
+from citybase.regions.index import region_index
 from citybase.regions.model import ChangeKind, Level, Region, RegionChange
-from citybase.regions.tables import region_changes, regions
-
-
-def to_region(row: Mapping[str, Any]) -> Region:
-    return Region(
-        code=row["code"],
-        name=row["name"],
-        level=Level(row["level"]),
-        parent_code=row["parent_code"],
-        valid_from=row["valid_from"],
-        valid_to=row["valid_to"],
-    )
-
-
-def _valid_in(year: int) -> Any:
-    return and_(
-        or_(regions.c.valid_from.is_(None), regions.c.valid_from <= year),
-        or_(regions.c.valid_to.is_(None), regions.c.valid_to >= year),
-    )
+from citybase.regions.tables import region_changes
 
 
 def get_region(conn: Connection, actor: Actor, code: str, year: int | None = None) -> Region:
@@ -43,57 +28,43 @@ def get_region(conn: Connection, actor: Actor, code: str, year: int | None = Non
 def lookup_region(conn: Connection, code: str, year: int | None = None) -> Region:
     """`get_region` without the permission check, for other domains validating a code they were given."""
     code = normalise_code(code)
-    query = select(regions).where(regions.c.code == code)
+    index = region_index(conn)
     if year is not None:
-        row = conn.execute(query.where(_valid_in(year))).first()
-        if row is None:
+        found = index.valid_version(code, year)
+        if found is None:
+            if code not in index.versions:
+                raise NotFound(message(N_("Unknown region code {code}"), code=code))
             raise NotFound(message(N_("Region code {code} was not in use in {year}"), code=code, year=year))
-        return to_region(row._mapping)
-    # Current version first (valid_to NULL sorts as the largest), then the most recently retired.
-    row = conn.execute(
-        query.order_by(regions.c.valid_to.is_(None).desc(), regions.c.valid_to.desc()).limit(1)
-    ).first()
-    if row is None:
+        return found
+    latest = index.latest(code)
+    if latest is None:
         raise NotFound(message(N_("Unknown region code {code}"), code=code))
-    return to_region(row._mapping)
+    return latest
 
 
 def region_exists(conn: Connection, code: str) -> bool:
-    return conn.execute(select(regions.c.id).where(regions.c.code == code).limit(1)).first() is not None
+    return code in region_index(conn).versions
 
 
 def versions(conn: Connection, actor: Actor, code: str) -> list[Region]:
     require(actor, Permission.VIEW_REGIONS)
     code = normalise_code(code)
-    rows = conn.execute(
-        select(regions).where(regions.c.code == code).order_by(regions.c.valid_from.nulls_first())
-    )
-    found = [to_region(row._mapping) for row in rows]
+    found = region_index(conn).versions.get(code)
     if not found:
         raise NotFound(message(N_("Unknown region code {code}"), code=code))
-    return found
+    return sorted(found, key=lambda region: region.valid_from or 0)
 
 
 def children(conn: Connection, actor: Actor, code: str, year: int | None = None) -> list[Region]:
     """Direct children of a region, current ones (or those valid in `year`), ordered by code."""
     parent = get_region(conn, actor, code, year)
-    condition = regions.c.valid_to.is_(None) if year is None else _valid_in(year)
-    rows = conn.execute(
-        select(regions).where(regions.c.parent_code == parent.code, condition).order_by(regions.c.code)
-    )
-    return [to_region(row._mapping) for row in rows]
+    return region_index(conn).children_of(parent.code, year)
 
 
 def child_counts(conn: Connection, codes: list[str]) -> dict[str, int]:
     """How many current children each of `codes` has (for drawing expandable tree nodes)."""
-    if not codes:
-        return {}
-    rows = conn.execute(
-        select(regions.c.parent_code, func.count())
-        .where(regions.c.parent_code.in_(codes), regions.c.valid_to.is_(None))
-        .group_by(regions.c.parent_code)
-    )
-    return {parent: count for parent, count in rows}
+    index = region_index(conn)
+    return {code: count for code in codes if (count := len(index.children_of(code)))}
 
 
 def ancestors(conn: Connection, actor: Actor, code: str, year: int | None = None) -> list[Region]:
@@ -118,10 +89,13 @@ def lookup_ancestors(conn: Connection, code: str, year: int | None = None) -> li
 
 def roots(conn: Connection, actor: Actor) -> list[Region]:
     require(actor, Permission.VIEW_REGIONS)
-    rows = conn.execute(
-        select(regions).where(regions.c.parent_code.is_(None), regions.c.valid_to.is_(None)).order_by(regions.c.code)
-    )
-    return [to_region(row._mapping) for row in rows]
+    index = region_index(conn)
+    return [
+        region
+        for found in index.versions.values()
+        for region in found
+        if region.parent_code is None and region.is_current
+    ]
 
 
 def changes_of(conn: Connection, actor: Actor, code: str) -> list[RegionChange]:
@@ -134,7 +108,11 @@ def changes_of(conn: Connection, actor: Actor, code: str) -> list[RegionChange]:
     )
     return [
         RegionChange(
-            year=row.year, kind=ChangeKind(row.kind), old_code=row.old_code, new_code=row.new_code, note=row.note
+            year=row.year,
+            kind=ChangeKind(row.kind),
+            old_code=row.old_code,
+            new_code=row.new_code,
+            note=row.note,
         )
         for row in rows
     ]
@@ -142,10 +120,10 @@ def changes_of(conn: Connection, actor: Actor, code: str) -> list[RegionChange]:
 
 def level_counts(conn: Connection, actor: Actor) -> dict[Level, int]:
     require(actor, Permission.VIEW_REGIONS)
-    rows = conn.execute(
-        select(regions.c.level, func.count()).where(regions.c.valid_to.is_(None)).group_by(regions.c.level)
+    index = region_index(conn)
+    return dict(
+        Counter(region.level for found in index.versions.values() for region in found if region.is_current)
     )
-    return {Level(level): count for level, count in rows}
 
 
 def is_within(conn: Connection, code: str, ancestor_code: str) -> bool:
@@ -157,6 +135,11 @@ def is_within(conn: Connection, code: str, ancestor_code: str) -> bool:
 
 def regions_at_level(conn: Connection, actor: Actor, level: Level, year: int | None = None) -> list[Region]:
     require(actor, Permission.VIEW_REGIONS)
-    condition = regions.c.valid_to.is_(None) if year is None else _valid_in(year)
-    rows = conn.execute(select(regions).where(regions.c.level == level.value, condition).order_by(regions.c.code))
-    return [to_region(row._mapping) for row in rows]
+    index = region_index(conn)
+    found = [
+        region
+        for versions_ in index.versions.values()
+        for region in versions_
+        if region.level is level and (region.is_current if year is None else region.valid_in(year))
+    ]
+    return sorted(found, key=lambda region: region.code)

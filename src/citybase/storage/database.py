@@ -73,7 +73,9 @@ def connect_database(url: str, *, sqlite_busy_timeout_ms: int = 10_000, **engine
     """Create the engine for `url` with CityBase's connection settings for its backend."""
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
+        parsed.get_backend_name()
+        _ = parsed.port  # a port that is not a number fails here, not at the first connection
+    except (ArgumentError, ValueError) as exc:
         raise DatabaseUnavailable(
             message(N_("The database URL {url} is not valid: {reason}"), url=url, reason=str(exc))
         ) from exc

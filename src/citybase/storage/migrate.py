@@ -23,7 +23,7 @@ def head_revision() -> str:
     config = Config()
     config.set_main_option("script_location", str(resources.files("citybase.storage").joinpath("migrations")))
     head = ScriptDirectory.from_config(config).get_current_head()
-    assert head is not None, "the migrations folder has no revisions"  # noqa: S101 - packaging invariant
+    assert head is not None, "the migrations folder has no revisions"
     return head
 
 

@@ -31,8 +31,13 @@ def install_web(app: FastAPI) -> ErrorRenderer:
     def render_error(request: Request, error: CityBaseError | None, status: int) -> Response:
         if status == 401:
             return login_redirect(request.url.path)
-        page = Page(request=request, language=language_of(request), session=None, csrf_token="",
-                    flashes=read_flashes(request))
+        page = Page(
+            request=request,
+            language=language_of(request),
+            session=None,
+            csrf_token="",
+            flashes=read_flashes(request),
+        )
         text = error.render(page.gettext) if error is not None else ""
         problems = [problem.render(page.gettext) for problem in error.problems] if error is not None else []
         return render(page, "error.html", status_code=status, status=status, message=text, problems=problems)

@@ -55,9 +55,16 @@ def flash_cookie_value(items: list[tuple[str, str]]) -> str:
 def optional_page(request: Request, conn: ConnDep) -> Page:
     cookie = request.cookies.get(SESSION_COOKIE)
     session = resolve_session(conn, cookie) if cookie else None
-    csrf = session.csrf_token if session else request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(32)
-    return Page(request=request, language=language_of(request), session=session, csrf_token=csrf,
-                flashes=read_flashes(request))
+    csrf = (
+        session.csrf_token if session else request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(32)
+    )
+    return Page(
+        request=request,
+        language=language_of(request),
+        session=session,
+        csrf_token=csrf,
+        flashes=read_flashes(request),
+    )
 
 
 def signed_in_page(page: Annotated[Page, Depends(optional_page)]) -> Page:
@@ -80,8 +87,9 @@ def session_of(page: Page) -> WebSession:
 def check_csrf(page: Page, sent: str) -> None:
     """Refuse a form post whose CSRF token does not match the session's (nothing is written)."""
     if not sent or not hmac.compare_digest(sent, page.csrf_token):
-        raise PermissionDenied(message(N_("The form's security token is missing or has expired; reload the page "
-                                          "and try again")))
+        raise PermissionDenied(
+            message(N_("The form's security token is missing or has expired; reload the page and try again"))
+        )
 
 
 def safe_next(url: str | None) -> str:
@@ -98,8 +106,9 @@ def redirect(url: str, *, flash: tuple[str, str] | None = None, page: Page | Non
     response = RedirectResponse(url, status_code=303)
     if flash is not None:
         pending = page.flashes if page else []
-        response.set_cookie(FLASH_COOKIE, flash_cookie_value([*pending, flash]), httponly=True, samesite="lax",
-                            max_age=60)
+        response.set_cookie(
+            FLASH_COOKIE, flash_cookie_value([*pending, flash]), httponly=True, samesite="lax", max_age=60
+        )
     return response
 
 

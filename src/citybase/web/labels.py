@@ -65,3 +65,11 @@ ACTION_LABELS = {
     "token.created": N_("API token created"),
     "token.revoked": N_("API token revoked"),
 }
+
+OBJECT_LABELS = {
+    "user": N_("user"),
+    "organisation": N_("organisation"),
+    "api_token": N_("API token"),
+    "region_list": N_("division list"),
+    "site_setting": N_("instance setting"),
+}

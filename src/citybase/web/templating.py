@@ -18,7 +18,6 @@ from citybase.i18n import LANGUAGES, translations
 from citybase.storage.metadata import utcnow
 from citybase.web import labels
 
-
 FLASH_COOKIE = "citybase_flash"
 
 
@@ -34,7 +33,6 @@ def _environment() -> Environment:
     env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
     env.filters["datetime"] = _format_datetime
     env.filters["date"] = lambda value: value.date().isoformat() if value else "—"
-    env.filters["years"] = _format_years
     return env
 
 
@@ -43,12 +41,6 @@ def _format_datetime(value: dt.datetime | None) -> str:
         return "—"
     # Shown in China Standard Time, the only time zone a city government here works in.
     return value.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%Y-%m-%d %H:%M")
-
-
-def _format_years(region: Any) -> str:
-    start = str(region.valid_from) if region.valid_from is not None else "…"
-    end = str(region.valid_to) if region.valid_to is not None else ""
-    return f"{start} – {end}".strip()
 
 
 ENVIRONMENT = _environment()
@@ -88,11 +80,18 @@ def render(page: Page, template: str, status_code: int = 200, **values: Any) -> 
         mapping: dict[str, str] = getattr(labels, table)
         return catalogue.gettext(mapping[code]) if code in mapping else code
 
+    def years(region: Any) -> str:
+        """The years a code was in use: "… – 2009", "2016 – present"."""
+        start = str(region.valid_from) if region.valid_from is not None else "…"
+        end = str(region.valid_to) if region.valid_to is not None else catalogue.gettext("present")
+        return f"{start} – {end}"
+
     def can(permission: str) -> bool:
         return page.session is not None and may(page.session.actor, Permission(permission))
 
     context = {
         "can": can,
+        "years": years,
         "request": page.request,
         "page": page,
         "session": page.session,

@@ -15,8 +15,20 @@ from citybase.ledger import LedgerFilter, canonical_json, count_entries, list_en
 
 router = APIRouter(prefix="/ledger", tags=["ledger"])
 
-LEDGER_COLUMNS = ("seq", "recorded_at", "actor", "actor_org", "via", "action", "object_type", "object_key",
-                  "detail", "detail_digest", "prev_hash", "entry_hash")
+LEDGER_COLUMNS = (
+    "seq",
+    "recorded_at",
+    "actor",
+    "actor_org",
+    "via",
+    "action",
+    "object_type",
+    "object_key",
+    "detail",
+    "detail_digest",
+    "prev_hash",
+    "entry_hash",
+)
 
 
 @router.get("", response_model=LedgerPagePublic)
@@ -35,8 +47,15 @@ def list_ledger(
     format: Literal["json", "csv"] = "json",
     bom: bool = False,
 ) -> LedgerPagePublic | Response:
-    filters = LedgerFilter(actor=user, org=org, action=action, object_type=object_type, object_key=object_key,
-                           since=_aware(since), until=_aware(until))
+    filters = LedgerFilter(
+        actor=user,
+        org=org,
+        action=action,
+        object_type=object_type,
+        object_key=object_key,
+        since=_aware(since),
+        until=_aware(until),
+    )
     entries = list_entries(conn, actor, filters, limit=limit, before_seq=before)
     items = [ledger_public(entry) for entry in entries]
     if format == "csv":
@@ -49,9 +68,13 @@ def list_ledger(
 @router.get("/verify", response_model=LedgerVerifyPublic)
 def verify(conn: ConnDep, actor: ActorDep) -> LedgerVerifyPublic:
     report = verify_chain(conn, actor)
-    return LedgerVerifyPublic(ok=report.ok, entries_checked=report.entries_checked, head_seq=report.head_seq,
-                              first_bad_seq=report.first_bad_seq,
-                              problem=report.problem.render() if report.problem else None)
+    return LedgerVerifyPublic(
+        ok=report.ok,
+        entries_checked=report.entries_checked,
+        head_seq=report.head_seq,
+        first_bad_seq=report.first_bad_seq,
+        problem=report.problem.render() if report.problem else None,
+    )
 
 
 def _aware(moment: dt.datetime | None) -> dt.datetime | None:

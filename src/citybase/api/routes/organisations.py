@@ -32,7 +32,9 @@ def list_all(
     format: Literal["json", "csv"] = "json",
     bom: bool = False,
 ) -> list[OrganisationPublic] | Response:
-    items = [organisation_public(org) for org in list_organisations(conn, actor, kind.value if kind else None)]
+    items = [
+        organisation_public(org) for org in list_organisations(conn, actor, kind.value if kind else None)
+    ]
     if format == "csv":
         return csv_response((item.model_dump() for item in items), ORG_COLUMNS, "organisations.csv", bom=bom)
     return items
@@ -41,8 +43,15 @@ def list_all(
 @router.post("", response_model=OrganisationPublic, status_code=status.HTTP_201_CREATED)
 def create(body: OrganisationCreate, conn: ConnDep, actor: ActorDep) -> OrganisationPublic:
     return organisation_public(
-        create_organisation(conn, actor, code=body.code, name=body.name, kind=body.kind.value,
-                            region_code=body.region_code, name_en=body.name_en)
+        create_organisation(
+            conn,
+            actor,
+            code=body.code,
+            name=body.name,
+            kind=body.kind.value,
+            region_code=body.region_code,
+            name_en=body.name_en,
+        )
     )
 
 

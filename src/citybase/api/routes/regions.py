@@ -48,7 +48,9 @@ def _as_csv(items: list[RegionPublic], filename: str, bom: bool) -> Response:
 def list_regions(
     conn: ConnDep,
     actor: ActorDep,
-    q: Annotated[str | None, Query(description="Name, short name (南山), path (深圳南山) or code prefix")] = None,
+    q: Annotated[
+        str | None, Query(description="Name, short name (南山), path (深圳南山) or code prefix")
+    ] = None,
     parent: Annotated[str | None, Query(description="List the children of this region")] = None,
     level: Annotated[Level | None, Query(description="List every current region at this level")] = None,
     year: Annotated[int | None, Query(ge=1949, le=2100, description="Only codes in use in this year")] = None,
@@ -82,7 +84,9 @@ def read_region(
     code: str,
     conn: ConnDep,
     actor: ActorDep,
-    year: Annotated[int | None, Query(ge=1949, le=2100, description="The version in use in this year")] = None,
+    year: Annotated[
+        int | None, Query(ge=1949, le=2100, description="The version in use in this year")
+    ] = None,
 ) -> RegionDetailPublic:
     region = get_region(conn, actor, code, year)
     return RegionDetailPublic(
@@ -91,8 +95,13 @@ def read_region(
         children_count=child_counts(conn, [region.code]).get(region.code, 0),
         versions=[region_public(item) for item in versions(conn, actor, region.code)],
         changes=[
-            RegionChangePublic(year=change.year, kind=change.kind.value, old_code=change.old_code,
-                               new_code=change.new_code, note=change.note)
+            RegionChangePublic(
+                year=change.year,
+                kind=change.kind.value,
+                old_code=change.old_code,
+                new_code=change.new_code,
+                note=change.note,
+            )
             for change in changes_of(conn, actor, region.code)
         ],
     )

@@ -40,8 +40,16 @@ def list_all(conn: ConnDep, actor: ActorDep, org: Annotated[str | None, Query()]
 @router.post("/users", response_model=UserPublic, status_code=status.HTTP_201_CREATED)
 def create(body: UserCreate, conn: ConnDep, actor: ActorDep, policy: PolicyDep) -> UserPublic:
     return user_public(
-        create_user(conn, actor, username=body.username, password=body.password, org_code=body.org_code,
-                    roles=body.roles, display_name=body.display_name, policy=policy)
+        create_user(
+            conn,
+            actor,
+            username=body.username,
+            password=body.password,
+            org_code=body.org_code,
+            roles=body.roles,
+            display_name=body.display_name,
+            policy=policy,
+        )
     )
 
 
@@ -71,9 +79,12 @@ def put_roles(username: str, body: UserRolesUpdate, conn: ConnDep, actor: ActorD
 
 
 @router.post("/users/{username}/password", status_code=status.HTTP_204_NO_CONTENT)
-def set_password(username: str, body: PasswordChange, conn: ConnDep, actor: ActorDep, policy: PolicyDep) -> None:
-    change_password(conn, actor, username, body.new_password, current_password=body.current_password,
-                    policy=policy)
+def set_password(
+    username: str, body: PasswordChange, conn: ConnDep, actor: ActorDep, policy: PolicyDep
+) -> None:
+    change_password(
+        conn, actor, username, body.new_password, current_password=body.current_password, policy=policy
+    )
 
 
 @router.get("/users/{username}/tokens", response_model=list[TokenPublic])
@@ -82,17 +93,23 @@ def tokens_of(username: str, conn: ConnDep, actor: ActorDep) -> list[TokenPublic
 
 
 @router.post("/users/{username}/tokens", response_model=TokenCreated, status_code=status.HTTP_201_CREATED)
-def issue_for(username: str, body: TokenCreate, conn: ConnDep, actor: ActorDep, policy: PolicyDep) -> TokenCreated:
-    token, secret = create_token(conn, actor, username=username, role=body.role, days=body.days, name=body.name,
-                                 policy=policy)
+def issue_for(
+    username: str, body: TokenCreate, conn: ConnDep, actor: ActorDep, policy: PolicyDep
+) -> TokenCreated:
+    token, secret = create_token(
+        conn, actor, username=username, role=body.role, days=body.days, name=body.name, policy=policy
+    )
     return TokenCreated(**token_public(token).model_dump(), token=secret)
 
 
 @router.get("/me", response_model=MePublic)
 def me(conn: ConnDep, actor: ActorDep) -> MePublic:
     user = get_user(conn, actor, actor.username)
-    return MePublic(**user_public(user).model_dump(), platform_admin=actor.is_platform_admin,
-                    acting_roles=sorted(actor.roles))
+    return MePublic(
+        **user_public(user).model_dump(),
+        platform_admin=actor.is_platform_admin,
+        acting_roles=sorted(actor.roles),
+    )
 
 
 @router.get("/me/tokens", response_model=list[TokenPublic])

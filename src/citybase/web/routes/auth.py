@@ -38,8 +38,9 @@ def login_form(page: OptionalPageDep, next: str = "/") -> Response:
         return RedirectResponse(safe_next(next), status_code=303)
     response = render(page, "login.html", next=safe_next(next))
     if LOGIN_CSRF_COOKIE not in page.request.cookies:
-        response.set_cookie(LOGIN_CSRF_COOKIE, page.csrf_token, httponly=True, samesite="lax",
-                            secure=_secure(page.request))
+        response.set_cookie(
+            LOGIN_CSRF_COOKIE, page.csrf_token, httponly=True, samesite="lax", secure=_secure(page.request)
+        )
     return response
 
 
@@ -61,13 +62,26 @@ def login(
     if outcome.user is None or outcome.failure is not None:
         # Returned, not raised: the failure counter written by authenticate must be committed.
         error = outcome.failure.render(page.gettext) if outcome.failure else ""
-        return render(page, "login.html", status_code=401, next=safe_next(next), error=error, username=username)
+        return render(
+            page, "login.html", status_code=401, next=safe_next(next), error=error, username=username
+        )
     secret = start_session(conn, outcome.user, policy)
     response = redirect(safe_next(next))
-    response.set_cookie(SESSION_COOKIE, secret, httponly=True, samesite="lax", secure=_secure(page.request),
-                        max_age=int(policy.session_lifetime.total_seconds()))
-    response.set_cookie(LOGIN_CSRF_COOKIE, secrets.token_urlsafe(32), httponly=True, samesite="lax",
-                        secure=_secure(page.request))
+    response.set_cookie(
+        SESSION_COOKIE,
+        secret,
+        httponly=True,
+        samesite="lax",
+        secure=_secure(page.request),
+        max_age=int(policy.session_lifetime.total_seconds()),
+    )
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        secrets.token_urlsafe(32),
+        httponly=True,
+        samesite="lax",
+        secure=_secure(page.request),
+    )
     return response
 
 

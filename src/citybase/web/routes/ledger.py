@@ -43,12 +43,27 @@ def ledger_page(
     verify: bool = False,
 ) -> Response:
     actor = session_of(page).actor
-    filters = LedgerFilter(actor=user or None, org=org or None, action=action or None,
-                           object_type=object_type or None, object_key=object_key or None,
-                           since=_day(since), until=_day(until, end=True))
+    filters = LedgerFilter(
+        actor=user or None,
+        org=org or None,
+        action=action or None,
+        object_type=object_type or None,
+        object_key=object_key or None,
+        since=_day(since),
+        until=_day(until, end=True),
+    )
     entries = list_entries(conn, actor, filters, limit=PAGE_SIZE, before_seq=before)
-    query = {key: value for key, value in {"user": user, "org": org, "action": action, "object_type": object_type,
-                                           "object_key": object_key}.items() if value}
+    query = {
+        key: value
+        for key, value in {
+            "user": user,
+            "org": org,
+            "action": action,
+            "object_type": object_type,
+            "object_key": object_key,
+        }.items()
+        if value
+    }
     api_query = dict(query)
     if filters.since:
         api_query["since"] = filters.since.isoformat()
@@ -56,15 +71,23 @@ def ledger_page(
         api_query["until"] = filters.until.isoformat()
     older = (
         "/ledger?" + urlencode({**query, "since": since, "until": until, "before": entries[-1].seq})
-        if len(entries) == PAGE_SIZE else None
+        if len(entries) == PAGE_SIZE
+        else None
     )
     return render(
         page,
         "ledger.html",
         entries=entries,
         total=count_entries(conn, actor, filters),
-        filters={"user": user, "org": org, "action": action, "object_type": object_type,
-                 "object_key": object_key, "since": since, "until": until},
+        filters={
+            "user": user,
+            "org": org,
+            "action": action,
+            "object_type": object_type,
+            "object_key": object_key,
+            "since": since,
+            "until": until,
+        },
         older=older,
         newest="/ledger?" + urlencode({**query, "since": since, "until": until}) if before else None,
         api_query=urlencode(api_query),

@@ -31,9 +31,15 @@ def organisation_list(
     page: PageDep, conn: ConnDep, kind: Annotated[OrgKind | None, Query()] = None
 ) -> Response:
     actor = session_of(page).actor
-    return render(page, "orgs/index.html", orgs=list_organisations(conn, actor, kind.value if kind else None),
-                  kind=kind.value if kind else "", can_create=may(actor, Permission.MANAGE_ORGS), form={},
-                  errors={})
+    return render(
+        page,
+        "orgs/index.html",
+        orgs=list_organisations(conn, actor, kind.value if kind else None),
+        kind=kind.value if kind else "",
+        can_create=may(actor, Permission.MANAGE_ORGS),
+        form={},
+        errors={},
+    )
 
 
 @router.post("", include_in_schema=False)
@@ -49,15 +55,40 @@ def organisation_create(
 ) -> Response:
     check_csrf(page, csrf_token)
     actor = session_of(page).actor
-    form = {"code": code.strip(), "name": name, "name_en": name_en, "kind": kind, "region_code": region_code.strip()}
+    form = {
+        "code": code.strip(),
+        "name": name,
+        "name_en": name_en,
+        "kind": kind,
+        "region_code": region_code.strip(),
+    }
     try:
         with conn.begin_nested():
-            org = create_organisation(conn, actor, **form)
+            org = create_organisation(
+                conn,
+                actor,
+                code=form["code"],
+                name=form["name"],
+                name_en=form["name_en"],
+                kind=form["kind"],
+                region_code=form["region_code"],
+            )
     except InvalidInput as error:
-        return render(page, "orgs/index.html", status_code=422, orgs=list_organisations(conn, actor), kind="",
-                      can_create=True, form=form, errors=problems_by_field(error, page.gettext))
-    return redirect(f"/orgs/{org.code}", page=page,
-                    flash=("success", page.gettext("Organisation %(code)s created.") % {"code": org.code}))
+        return render(
+            page,
+            "orgs/index.html",
+            status_code=422,
+            orgs=list_organisations(conn, actor),
+            kind="",
+            can_create=True,
+            form=form,
+            errors=problems_by_field(error, page.gettext),
+        )
+    return redirect(
+        f"/orgs/{org.code}",
+        page=page,
+        flash=("success", page.gettext("Organisation %(code)s created.") % {"code": org.code}),
+    )
 
 
 def _org_page(page: PageDep, conn: ConnDep, code: str, status_code: int = 200, **extra: object) -> Response:
@@ -97,21 +128,42 @@ def user_create(
 ) -> Response:
     check_csrf(page, csrf_token)
     actor = session_of(page).actor
-    form = {"username": username.strip(), "display_name": display_name, "roles": roles or []}
+    form: dict[str, object] = {
+        "username": username.strip(),
+        "display_name": display_name,
+        "roles": roles or [],
+    }
     try:
         with conn.begin_nested():
-            user = create_user(conn, actor, username=form["username"], password=password, org_code=code,
-                               roles=form["roles"], display_name=display_name, policy=policy)
+            user = create_user(
+                conn,
+                actor,
+                username=username.strip(),
+                password=password,
+                org_code=code,
+                roles=roles or [],
+                display_name=display_name,
+                policy=policy,
+            )
     except InvalidInput as error:
-        return _org_page(page, conn, code, status_code=422, form=form,
-                         errors=problems_by_field(error, page.gettext))
-    return redirect(f"/orgs/{code}", page=page,
-                    flash=("success", page.gettext("User %(username)s created.") % {"username": user.username}))
+        return _org_page(
+            page, conn, code, status_code=422, form=form, errors=problems_by_field(error, page.gettext)
+        )
+    return redirect(
+        f"/orgs/{code}",
+        page=page,
+        flash=("success", page.gettext("User %(username)s created.") % {"username": user.username}),
+    )
 
 
 @router.post("/{code}/users/{username}/{action}", include_in_schema=False)
 def user_action(
-    code: str, username: str, action: str, page: PageDep, conn: ConnDep, csrf_token: Annotated[str, Form()] = ""
+    code: str,
+    username: str,
+    action: str,
+    page: PageDep,
+    conn: ConnDep,
+    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(page, csrf_token)
     actor = session_of(page).actor

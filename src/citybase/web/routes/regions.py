@@ -8,6 +8,8 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from citybase.api.deps import ConnDep
+from citybase.errors import InvalidInput
+from citybase.messages import N_, message
 from citybase.regions import Region
 from citybase.regions.boundaries import children_boundaries
 from citybase.regions.search import search_regions
@@ -27,6 +29,7 @@ from citybase.web.deps import PageDep, session_of
 from citybase.web.templating import render
 
 router = APIRouter(prefix="/regions")
+FIRST_YEAR, LAST_YEAR = 1949, 2100
 
 
 @router.get("", include_in_schema=False)
@@ -34,7 +37,7 @@ def region_tree(
     page: PageDep,
     conn: ConnDep,
     q: Annotated[str | None, Query(max_length=64)] = None,
-    year: Annotated[int | None, Query(ge=1949, le=2100)] = None,
+    year: Annotated[str, Query(pattern=r"^\s*(\d{4})?\s*$", description="Empty means any year")] = "",
 ) -> Response:
     """The tree from the country down, opened along the path to the city this instance serves."""
     actor = session_of(page).actor
@@ -44,17 +47,48 @@ def region_tree(
     tree_roots = roots(conn, actor)
     shown = [region.code for region in tree_roots]
     shown += [region.code for items in opened.values() for region in items]
-    matches = search_regions(conn, actor, q, limit=30, year=year) if q else None
-    return render(page, "regions/index.html", roots=tree_roots, opened=opened, counts=child_counts(conn, shown),
-                  q=q or "", year=year, matches=matches)
+    in_year = _year(year)
+    matches = search_regions(conn, actor, q, limit=30, year=in_year) if q else None
+    return render(
+        page,
+        "regions/index.html",
+        roots=tree_roots,
+        opened=opened,
+        counts=child_counts(conn, shown),
+        q=q or "",
+        year=in_year,
+        matches=matches,
+    )
+
+
+def _year(text: str) -> int | None:
+    """The search form's year field: empty for any year, else a year the division codes can cover."""
+    if not text.strip():
+        return None
+    year = int(text)
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise InvalidInput(
+            message(
+                N_("The year must lie between {first} and {last}, not {year}"),
+                first=FIRST_YEAR,
+                last=LAST_YEAR,
+                year=year,
+            )
+        )
+    return year
 
 
 @router.get("/tree/{code}", include_in_schema=False)
 def tree_children(code: str, page: PageDep, conn: ConnDep) -> Response:
     """The children of one node, as list items for htmx to insert under it."""
     items = children(conn, session_of(page).actor, code)
-    return render(page, "regions/_nodes.html", nodes=items, counts=child_counts(conn, [r.code for r in items]),
-                  opened={})
+    return render(
+        page,
+        "regions/_nodes.html",
+        nodes=items,
+        counts=child_counts(conn, [r.code for r in items]),
+        opened={},
+    )
 
 
 @router.get("/{code}", include_in_schema=False)

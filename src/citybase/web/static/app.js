@@ -6,7 +6,7 @@
     if (token) { event.detail.headers["X-CSRF-Token"] = token.content; }
   });
 
-  // Region tree: a toggle loads the children once, then only opens and closes them.
+  // Region tree: a toggle loads the children once (hx-trigger "click once"), then only opens and closes them.
   document.addEventListener("click", function (event) {
     var toggle = event.target.closest("[data-tree-toggle]");
     if (!toggle) { return; }
@@ -25,7 +25,7 @@
       var node = list.closest("li");
       node.classList.add("open");
       var toggle = node.querySelector("[data-tree-toggle]");
-      if (toggle) { toggle.setAttribute("aria-expanded", "true"); toggle.removeAttribute("hx-get"); }
+      if (toggle) { toggle.setAttribute("aria-expanded", "true"); }
     }
   });
 
