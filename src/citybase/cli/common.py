@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Annotated, NoReturn
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.table import Table
 
 from citybase.errors import CityBaseError
 from citybase.settings import Settings, get_settings
 from citybase.storage.database import Database, connect_database
 
-console = Console(highlight=False)
-errors = Console(stderr=True, highlight=False)
+# soft_wrap: long messages are not broken into lines, so scripts and logs read them whole.
+console = Console(highlight=False, soft_wrap=True)
+errors = Console(stderr=True, highlight=False, soft_wrap=True)
 
 DatabaseUrlOption = Annotated[
     str | None,
@@ -24,6 +26,18 @@ DatabaseUrlOption = Annotated[
         "--database-url", help="Database URL (default: $CITYBASE_DATABASE_URL or sqlite:///citybase.db)."
     ),
 ]
+
+
+def print_table(columns: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
+    """A table for people at a terminal; tab-separated lines, header first, when piped to a program."""
+    if console.is_terminal:
+        table = Table(*columns)
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
+        return
+    for line in (columns, *rows):
+        console.out("\t".join(cell.replace("\t", " ") for cell in line), highlight=False)
 
 
 def fail(text: str, code: int = 1) -> NoReturn:

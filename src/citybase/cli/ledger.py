@@ -8,10 +8,16 @@ from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from rich.table import Table
 
 from citybase.accounts.actor import Actor, Channel
-from citybase.cli.common import DatabaseUrlOption, console, fail, prepared_database, reporting_errors
+from citybase.cli.common import (
+    DatabaseUrlOption,
+    console,
+    fail,
+    prepared_database,
+    print_table,
+    reporting_errors,
+)
 
 app = typer.Typer(help="The evidence ledger: verify, list, export.", no_args_is_help=True)
 
@@ -76,19 +82,21 @@ def list_(
         entries = list_entries(
             conn, Actor.system(Channel.CLI), LedgerFilter(actor=user, org=org, action=action), limit=limit
         )
-    table = Table("seq", "time (UTC)", "actor", "org", "via", "action", "object", "hash")
+    rows: list[list[str]] = []
     for entry in entries:
-        table.add_row(
-            str(entry.seq),
-            entry.recorded_at.strftime("%Y-%m-%d %H:%M:%S"),
-            entry.actor,
-            entry.actor_org or "",
-            entry.via,
-            entry.action,
-            f"{entry.object_type} {entry.object_key}",
-            entry.entry_hash[:12],
+        rows.append(
+            [
+                str(entry.seq),
+                entry.recorded_at.strftime("%Y-%m-%d %H:%M:%S"),
+                entry.actor,
+                entry.actor_org or "",
+                entry.via,
+                entry.action,
+                f"{entry.object_type} {entry.object_key}",
+                entry.entry_hash[:12],
+            ]
         )
-    console.print(table)
+    print_table(("seq", "time (UTC)", "actor", "org", "via", "action", "object", "hash"), rows)
 
 
 @app.command("export")

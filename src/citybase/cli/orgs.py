@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from citybase.cli.common import DatabaseUrlOption, console, prepared_database, reporting_errors
+from citybase.cli.common import DatabaseUrlOption, console, prepared_database, print_table, reporting_errors
 
 app = typer.Typer(help="Create and list organisations.", no_args_is_help=True)
 
@@ -61,15 +60,17 @@ def list_(
         database.read() as conn,
     ):
         found = list_organisations(conn, Actor.system(Channel.CLI), kind)
-    table = Table("code", "name", "kind", "region", "users", "state")
+    rows: list[list[str]] = []
     for org in found:
-        table.add_row(
-            org.code,
-            org.name + (" (platform)" if org.platform else ""),
-            org.kind,
-            org.region_code,
-            str(org.user_count),
-            "active" if org.active else "deactivated",
+        rows.append(
+            [
+                org.code,
+                org.name + (" (platform)" if org.platform else ""),
+                org.kind,
+                org.region_code,
+                str(org.user_count),
+                "active" if org.active else "deactivated",
+            ]
         )
-    console.print(table)
+    print_table(("code", "name", "kind", "region", "users", "state"), rows)
     console.print(f"{len(found)} organisations")

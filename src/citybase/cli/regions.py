@@ -6,10 +6,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from citybase.accounts.actor import Actor, Channel
-from citybase.cli.common import DatabaseUrlOption, console, fail, prepared_database, reporting_errors
+from citybase.cli.common import (
+    DatabaseUrlOption,
+    console,
+    fail,
+    prepared_database,
+    print_table,
+    reporting_errors,
+)
 
 app = typer.Typer(help="Division codes: show, search, import a new edition.", no_args_is_help=True)
 
@@ -54,17 +60,19 @@ def search(
         database.read() as conn,
     ):
         matches = search_regions(conn, Actor.system(Channel.CLI), query, limit=limit)
-    table = Table("code", "name", "level", "parent", "match", "score")
+    rows: list[list[str]] = []
     for match in matches:
-        table.add_row(
-            match.region.code,
-            match.region.name,
-            match.region.level.value,
-            match.region.parent_code or "",
-            match.how,
-            f"{match.score:g}",
+        rows.append(
+            [
+                match.region.code,
+                match.region.name,
+                match.region.level.value,
+                match.region.parent_code or "",
+                match.how,
+                f"{match.score:g}",
+            ]
         )
-    console.print(table)
+    print_table(("code", "name", "level", "parent", "match", "score"), rows)
 
 
 @app.command("import")

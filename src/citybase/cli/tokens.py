@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from citybase.cli.common import DatabaseUrlOption, console, prepared_database, reporting_errors
+from citybase.cli.common import DatabaseUrlOption, console, prepared_database, print_table, reporting_errors
 
 app = typer.Typer(help="Create, list and revoke API tokens.", no_args_is_help=True)
 
@@ -59,18 +58,20 @@ def list_(
         database.read() as conn,
     ):
         found = list_tokens(conn, Actor.system(Channel.CLI), username)
-    table = Table("id", "prefix", "name", "role", "expires", "state")
+    rows: list[list[str]] = []
     now = utcnow()
     for token in found:
-        table.add_row(
-            str(token.id),
-            token.prefix + "…",
-            token.name,
-            token.role.value,
-            token.expires_at.strftime("%Y-%m-%d"),
-            token.state(now),
+        rows.append(
+            [
+                str(token.id),
+                token.prefix + "…",
+                token.name,
+                token.role.value,
+                token.expires_at.strftime("%Y-%m-%d"),
+                token.state(now),
+            ]
         )
-    console.print(table)
+    print_table(("id", "prefix", "name", "role", "expires", "state"), rows)
 
 
 @app.command("revoke")

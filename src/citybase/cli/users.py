@@ -6,7 +6,6 @@ import sys
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from citybase.accounts.actor import Actor, Channel
 from citybase.cli.common import (
@@ -14,6 +13,7 @@ from citybase.cli.common import (
     console,
     fail,
     prepared_database,
+    print_table,
     read_secret_from_stdin,
     reporting_errors,
 )
@@ -89,19 +89,21 @@ def list_(
         database.read() as conn,
     ):
         found = list_users(conn, _operator(), org)
-    table = Table("username", "name", "org", "roles", "state", "last login")
+    rows: list[list[str]] = []
     now = utcnow()
     for user in found:
         state = "disabled" if not user.active else "locked" if user.is_locked(now) else "active"
-        table.add_row(
-            user.username,
-            user.display_name,
-            user.org_code,
-            ",".join(user.sorted_roles),
-            state,
-            user.last_login_at.strftime("%Y-%m-%d %H:%M") if user.last_login_at else "",
+        rows.append(
+            [
+                user.username,
+                user.display_name,
+                user.org_code,
+                ",".join(user.sorted_roles),
+                state,
+                user.last_login_at.strftime("%Y-%m-%d %H:%M") if user.last_login_at else "",
+            ]
         )
-    console.print(table)
+    print_table(("username", "name", "org", "roles", "state", "last login"), rows)
     console.print(f"{len(found)} users")
 
 
