@@ -10,7 +10,7 @@ import re
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-import httpx
+import httpx2 as httpx
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
