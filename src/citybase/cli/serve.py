@@ -31,6 +31,8 @@ def serve(
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # Alembic announces its context on every revision check (/healthz asks for one); keep that quiet.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     if migrate:
         with reporting_errors():
             database = open_database(settings)
