@@ -77,3 +77,91 @@ def csv_rows(body: bytes) -> tuple[list[str], list[dict[str, str]]]:
 def as_csv_cells(item: Mapping[str, object], columns: Sequence[str]) -> dict[str, str]:
     """A JSON item as the CSV twin writes it: None as an empty cell, everything else as its text."""
     return {column: "" if item.get(column) is None else str(item[column]) for column in columns}
+
+
+def web_indicator_system() -> dict[str, object]:
+    """A small indicator system whose codes (WEB_…) are its own, so it can sit beside the demo's: a
+    yearly flow with a unit alias, its tertiary part, a derived share, and a stock broken down by sex."""
+    return {
+        "format": "citybase-indicators",
+        "version": 1,
+        "categories": [
+            {"code": "WEB_ECON", "name": "测试经济", "name_en": "Test economy", "parent": None},
+            {"code": "WEB_ECON.GDP", "name": "测试生产总值", "name_en": "Test GRP", "parent": "WEB_ECON"},
+        ],
+        "dimensions": [
+            {
+                "code": "WEB_SEX",
+                "name": "测试性别",
+                "name_en": "Test sex",
+                "members": [
+                    {"code": "M", "name": "男", "name_en": "Male"},
+                    {"code": "F", "name": "女", "name_en": "Female"},
+                ],
+            },
+        ],
+        "indicators": [
+            {
+                "code": "WEB_GDP",
+                "name": "测试地区生产总值",
+                "category": "WEB_ECON.GDP",
+                "unit": "亿元",
+                "frequency": "year",
+                "value_kind": "flow",
+                "decimals": 2,
+                "min_value": 0,
+                "authoritative_org": "STATS",
+                "reporters": ["NANSHAN"],
+                "definition": "按市场价格计算的常住单位生产活动最终成果",
+            },
+            {
+                "code": "WEB_VA3",
+                "name": "测试第三产业增加值",
+                "category": "WEB_ECON.GDP",
+                "unit": "亿元",
+                "frequency": "year",
+                "value_kind": "flow",
+                "decimals": 2,
+                "authoritative_org": "STATS",
+            },
+            {
+                "code": "WEB_SHARE3",
+                "name": "测试第三产业比重",
+                "category": "WEB_ECON.GDP",
+                "unit": "%",
+                "frequency": "year",
+                "value_kind": "ratio",
+                "decimals": 1,
+                "authoritative_org": "STATS",
+                "formula": "WEB_VA3 / WEB_GDP × 100",
+            },
+            {
+                "code": "WEB_POP",
+                "name": "测试户籍人口",
+                "category": "WEB_ECON",
+                "unit": "万人",
+                "frequency": "year",
+                "value_kind": "stock",
+                "decimals": 2,
+                "authoritative_org": "PSB",
+                "dimensions": ["WEB_SEX"],
+            },
+        ],
+        "aliases": [
+            {
+                "alias": "WEB_GDP_10K",
+                "indicator": "WEB_GDP",
+                "unit": "万元",
+                "dims": "",
+                "cumulative": False,
+                "note": "万元",
+            },
+        ],
+    }
+
+
+def install_web_indicators(db: Database, actor: Actor) -> None:
+    from citybase.indicators.exchange import import_system
+
+    with db.write() as conn:
+        import_system(conn, actor, web_indicator_system(), source="tests")

@@ -70,6 +70,9 @@ def test_home_page(admin: TestClient) -> None:
         "首页": "/",
         "行政区划": "/regions",
         "机构与用户": "/orgs",
+        "指标体系": "/indicators",
+        "数据浏览": "/data",
+        "冲突": "/conflicts",
         "存证账本": "/ledger",
     }
     assert 'href="/orgs/STATS"' in document
@@ -234,6 +237,9 @@ def test_pages_in_english(admin: TestClient) -> None:
         "Home": "/",
         "Regions": "/regions",
         "Organisations": "/orgs",
+        "Indicators": "/indicators",
+        "Data": "/data",
+        "Conflicts": "/conflicts",
         "Ledger": "/ledger",
     }
     assert "Welcome, 平台管理员" in document

@@ -20,6 +20,11 @@ class Permission(StrEnum):
     MANAGE_TOKENS = "manage_tokens"
     VIEW_LEDGER = "view_ledger"
     VERIFY_LEDGER = "verify_ledger"
+    VIEW_INDICATORS = "view_indicators"
+    MANAGE_INDICATORS = "manage_indicators"
+    VIEW_FACTS = "view_facts"
+    REPORT_FACTS = "report_facts"
+    RESOLVE_CONFLICTS = "resolve_conflicts"
 
 
 class Scope(IntEnum):
@@ -41,6 +46,12 @@ POLICY: Mapping[Permission, Mapping[Role, Scope]] = {
     Permission.MANAGE_TOKENS: {Role.ADMIN: Scope.OWN_ORG},
     Permission.VIEW_LEDGER: {Role.ADMIN: Scope.OWN_ORG},
     Permission.VERIFY_LEDGER: {Role.ADMIN: Scope.ANY},
+    Permission.VIEW_INDICATORS: dict.fromkeys(_EVERY_ROLE, Scope.ANY),
+    Permission.MANAGE_INDICATORS: {},
+    Permission.VIEW_FACTS: dict.fromkeys(_EVERY_ROLE, Scope.ANY),
+    # Reporting is for one's own organisation; which indicators it may report is the indicator's list.
+    Permission.REPORT_FACTS: {Role.ADMIN: Scope.OWN_ORG, Role.SUBMITTER: Scope.OWN_ORG},
+    Permission.RESOLVE_CONFLICTS: {},
 }
 
 _DESCRIPTIONS = {
@@ -53,6 +64,11 @@ _DESCRIPTIONS = {
     Permission.MANAGE_TOKENS: N_("manage other users' API tokens"),
     Permission.VIEW_LEDGER: N_("view the ledger"),
     Permission.VERIFY_LEDGER: N_("verify the ledger"),
+    Permission.VIEW_INDICATORS: N_("view indicators"),
+    Permission.MANAGE_INDICATORS: N_("change the indicator system"),
+    Permission.VIEW_FACTS: N_("view data"),
+    Permission.REPORT_FACTS: N_("report data"),
+    Permission.RESOLVE_CONFLICTS: N_("resolve conflicts between sources"),
 }
 
 

@@ -180,3 +180,183 @@ class LedgerVerifyPublic(BaseModel):
     head_seq: int
     first_bad_seq: int | None
     problem: str | None
+
+
+class IndicatorVersionPublic(BaseModel):
+    version: int
+    effective_from: dt.date
+    definition: str
+    notes: str
+    unit: str
+    formula: str | None
+    change_note: str
+    recorded_by: str
+    recorded_at: dt.datetime
+
+
+class IndicatorPublic(BaseModel):
+    code: str
+    name: str
+    name_en: str
+    category: str | None
+    unit: str
+    frequency: str
+    value_kind: str
+    region_aggregation: str
+    time_aggregation: str
+    weight_indicator: str | None
+    decimals: int
+    min_value: float | None
+    max_value: float | None
+    authoritative_org: str = Field(description="The authoritative department (数源部门).")
+    reporters: list[str]
+    dimensions: list[str]
+    status: str
+    formula: str | None
+    definition: str = Field(description="The definition and scope (口径).")
+    notes: str
+    version: int
+    effective_from: dt.date
+    resolved_from: str | None = Field(default=None, description="The alias this was looked up by, if any.")
+    alias_unit: str | None = None
+    alias_dims: str | None = None
+    alias_cumulative: bool | None = None
+
+
+class IndicatorDetailPublic(IndicatorPublic):
+    versions: list[IndicatorVersionPublic]
+    aliases: list[str]
+
+
+class IndicatorWrite(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str
+    name: str
+    unit: str
+    frequency: str
+    value_kind: str
+    authoritative_org: str
+    name_en: str = ""
+    category: str | None = None
+    region_aggregation: str | None = None
+    time_aggregation: str | None = None
+    weight_indicator: str | None = None
+    decimals: int = 2
+    min_value: float | None = None
+    max_value: float | None = None
+    reporters: list[str] = Field(default_factory=list)
+    dimensions: list[str] = Field(default_factory=list)
+    status: str = "active"
+    formula: str | None = None
+    definition: str = ""
+    notes: str = ""
+    effective_from: dt.date | None = Field(default=None, description="When a changed 口径 takes effect.")
+    change_note: str = ""
+
+
+class FactPublic(BaseModel):
+    indicator: str
+    indicator_name: str
+    region: str
+    region_name: str
+    period: str
+    dims: str
+    value: float | None
+    unit: str
+    status: str
+    source: str | None = Field(description="The organisation that reported it; null for computed values.")
+    origin: str | None
+    recorded_at: dt.datetime | None
+    recorded_by: str | None
+    note: str
+    fact_id: int | None
+    definition_version: int
+    computed: str | None = Field(description="null when reported; 'sum' (of sub-regions) or 'formula'.")
+    coverage: str | None
+    computed_value: float | None
+    difference: float | None
+
+
+class FactsPublic(BaseModel):
+    items: list[FactPublic]
+    total: int
+    limit: int
+    offset: int
+
+
+class FactWrite(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    indicator: str
+    region: str
+    period: str
+    value: float | str
+    unit: str | None = None
+    dims: str = ""
+    status: str = "final"
+    note: str = ""
+
+
+class FactsWrite(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[FactWrite]
+    source_org: str | None = Field(default=None, description="Defaults to the token's organisation.")
+    key: str = Field(min_length=1, max_length=100, description="The caller's idempotency key for this batch.")
+
+
+class PublishPublic(BaseModel):
+    replayed: bool = Field(description="True when this key was published before and nothing was applied now.")
+    origin: str
+    source_org: str
+    authoritative: bool
+    inserted: int
+    revised: int
+    unchanged: int
+    competing: int
+    conflicts: list[int]
+    sha256: str
+
+
+class RevisionPublic(BaseModel):
+    fact_id: int
+    value: float
+    unit: str
+    status: str
+    role: str
+    source: str
+    origin: str
+    recorded_by: str
+    recorded_at: dt.datetime
+    superseded_at: dt.datetime | None
+    note: str
+
+
+class ConflictPublic(BaseModel):
+    id: int
+    indicator: str
+    indicator_name: str
+    unit: str
+    region: str
+    region_name: str
+    period: str
+    dims: str
+    authoritative_value: float | None
+    authoritative_source: str | None
+    competing_value: float
+    competing_source: str
+    gap: float | None
+    status: str
+    resolution: str | None
+    raised_at: dt.datetime
+    resolved_by: str | None
+    resolved_at: dt.datetime | None
+    note: str
+
+
+class ConflictDecision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: str = Field(description="keep, replace or other_scope")
+    note: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from citybase import __version__
-from citybase.cli import db, demo, ledger, orgs, regions, serve, tokens, users
+from citybase.cli import db, demo, facts, indicators, ledger, orgs, regions, serve, tokens, users
 
 app = typer.Typer(
     name="citybase",
@@ -22,6 +22,8 @@ app.add_typer(orgs.app, name="org")
 app.add_typer(tokens.app, name="token")
 app.add_typer(ledger.app, name="ledger")
 app.add_typer(regions.app, name="regions")
+app.add_typer(indicators.app, name="indicators")
+app.add_typer(facts.app, name="facts")
 
 
 def _version(value: bool) -> None:

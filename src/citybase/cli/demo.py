@@ -58,8 +58,13 @@ def demo(
             with database.write() as conn:
                 login = load_demo(conn, Actor.system(Channel.CLI), report)
     console.print(
-        f"Demo city loaded: Shenzhen (440300), {login.organisations} organisations, {login.users} users."
+        f"Demo city loaded: Shenzhen (440300), {login.organisations} organisations, {login.users} users, "
+        f"{login.indicators} indicators, {login.facts} values."
     )
+    if login.skipped:
+        console.print(
+            f"{len(login.skipped)} source rows were not loaded (no region code), e.g. {login.skipped[0]}"
+        )
     console.print("")
     console.print("[bold]Log in as the platform administrator:[/]")
     console.print(f"  username: {login.admin_username}")

@@ -16,6 +16,7 @@ from citybase.accounts.actor import Actor
 from citybase.accounts.organisations import create_organisation
 from citybase.accounts.passwords import hash_password
 from citybase.accounts.users import create_user
+from citybase.demo.statistics import load_indicator_system, load_series
 from citybase.regions.loader import load_bundled_streets
 from citybase.site import HOME_REGION, set_setting
 
@@ -33,6 +34,9 @@ class DemoLogin:
     organisations: int
     users: int
     sample_usernames: tuple[str, ...]
+    indicators: int = 0
+    facts: int = 0
+    skipped: tuple[str, ...] = ()
 
 
 def _rows(name: str) -> list[dict[str, str]]:
@@ -68,7 +72,7 @@ def load_demo(conn: Connection, actor: Actor, progress: Progress | None = None) 
     report = progress or (lambda _step, _done, _total: None)
     organisations = _rows("organisations.csv")
     templates = _rows("users.csv")
-    total = 2 + len(organisations)
+    total = 4 + len(organisations)
     report("streets", 0, total)
     load_bundled_streets(conn, actor, DEMO_CITY)
     set_setting(conn, actor, HOME_REGION, DEMO_CITY)
@@ -104,6 +108,10 @@ def load_demo(conn: Connection, actor: Actor, progress: Progress | None = None) 
             )
             created_users.append(account["username"])
         report("organisations", done, total)
+    report("indicator system", total - 2, total)
+    indicators = load_indicator_system(conn, actor)
+    report("statistical series", total - 1, total)
+    series = load_series(conn, actor)
     report("done", total, total)
     samples = tuple(
         name
@@ -111,5 +119,13 @@ def load_demo(conn: Connection, actor: Actor, progress: Progress | None = None) 
         if name in created_users
     )
     return DemoLogin(
-        ADMIN_USERNAME, admin_password, user_password, len(organisations), len(created_users), samples
+        ADMIN_USERNAME,
+        admin_password,
+        user_password,
+        len(organisations),
+        len(created_users),
+        samples,
+        indicators=indicators,
+        facts=series.published,
+        skipped=tuple(series.skipped),
     )

@@ -3,6 +3,8 @@
 from sqlalchemy import MetaData
 
 import citybase.accounts.tables
+import citybase.facts.tables
+import citybase.indicators.tables
 import citybase.ledger.tables
 import citybase.regions.tables
 import citybase.site  # noqa: F401 - registers site_settings

@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from citybase.errors import CityBaseError
 from citybase.web.deps import LoginRequired, language_of, login_redirect, read_flashes
-from citybase.web.routes import account, auth, home, ledger, orgs, regions
+from citybase.web.routes import account, auth, conflicts, data, home, indicators, ledger, orgs, regions
 from citybase.web.templating import Page, render
 
 ErrorRenderer = Callable[[Request, CityBaseError | None, int], Response]
@@ -21,7 +21,7 @@ def install_web(app: FastAPI) -> ErrorRenderer:
     """Mount the static files and pages on `app`; returns the renderer of HTML error pages."""
     static = resources.files("citybase.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
-    for module in (auth, home, regions, orgs, account, ledger):
+    for module in (auth, home, regions, orgs, indicators, data, conflicts, account, ledger):
         app.include_router(module.router)
 
     @app.exception_handler(LoginRequired)

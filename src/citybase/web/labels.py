@@ -73,3 +73,59 @@ OBJECT_LABELS = {
     "region_list": N_("division list"),
     "site_setting": N_("instance setting"),
 }
+
+VALUE_KIND_LABELS = {
+    "flow": N_("Flow (over a period)"),
+    "stock": N_("Stock (at a point in time)"),
+    "ratio": N_("Ratio"),
+    "index": N_("Index"),
+    "growth_rate": N_("Growth rate"),
+}
+
+FREQUENCY_LABELS = {
+    "year": N_("Yearly"),
+    "half": N_("Half-yearly"),
+    "quarter": N_("Quarterly"),
+    "month": N_("Monthly"),
+}
+
+AGGREGATION_LABELS = {
+    "sum": N_("Sum"),
+    "weighted_mean": N_("Weighted mean"),
+    "last": N_("Last value of the period"),
+    "none": N_("Not aggregated"),
+}
+
+INDICATOR_STATUS_LABELS = {
+    "draft": N_("Draft"),
+    "active": N_("In use"),
+    "retired": N_("Retired"),
+}
+
+FACT_STATUS_LABELS = {
+    "provisional": N_("Provisional"),
+    "final": N_("Final"),
+    "computed": N_("Computed"),
+}
+
+COMPUTED_LABELS = {
+    "sum": N_("Sum of sub-regions"),
+    "formula": N_("Computed by formula"),
+}
+
+FACT_ROLE_LABELS = {
+    "authoritative": N_("Authoritative"),
+    "competing": N_("Competing"),
+    "other_scope": N_("Other scope"),
+}
+
+CONFLICT_STATUS_LABELS = {
+    "open": N_("Open"),
+    "resolved": N_("Resolved"),
+}
+
+DECISION_LABELS = {
+    "keep": N_("Keep the authoritative value"),
+    "replace": N_("Replace it with the other value"),
+    "other_scope": N_("Record as a different scope"),
+}

@@ -1,0 +1,1 @@
+"""The indicator system (指标体系): definitions, categories, disaggregations, versions and formulas."""

@@ -1,0 +1,1 @@
+"""Transformation (转换): units, periods, and cumulative ↔ single-period values."""
