@@ -96,3 +96,18 @@ def test_district_gdp_in_10k_yuan_is_loaded_as_gdp(
     assert item["unit"] == "亿元"
     alias = client.get("/api/v1/indicators/GDP_10K", headers=headers).json()
     assert (alias["code"], alias["resolved_from"], alias["alias_unit"]) == ("GDP", "GDP_10K", "万元")
+
+
+def test_the_series_answer_matches_its_schema(
+    client: TestClient, auth: Callable[..., dict[str, str]]
+) -> None:
+    from citybase.api.schemas import FactsPublic
+
+    response = client.get(
+        "/api/v1/facts",
+        params={"indicator": "GDP", "region": "440300,440305"},
+        headers=auth("finance_viewer"),
+    )
+    page = FactsPublic.model_validate(response.json())
+    assert page.total == len(page.items) > 20
+    assert set(response.json()["items"][0]) == set(page.items[0].model_dump())

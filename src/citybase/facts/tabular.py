@@ -30,3 +30,14 @@ def _cell(value: Any) -> Any:
 def fact_rows(items: Iterable[FactItem]) -> Iterator[dict[str, Any]]:
     for item in items:
         yield {column: _cell(getattr(item, column)) for column in FACT_COLUMNS}
+
+
+def fact_dicts(items: Iterable[FactItem]) -> list[dict[str, Any]]:
+    """The items as JSON-ready objects (numbers stay numbers), matching the API's FactPublic schema."""
+    return [
+        {
+            **item.__dict__,
+            "recorded_at": format_timestamp(item.recorded_at) if item.recorded_at is not None else None,
+        }
+        for item in items
+    ]
