@@ -69,7 +69,12 @@ def problems() -> list[str]:
         if not message.id:
             continue
         entry = catalog.get(message.id)
-        if entry is None or not entry.string:
+        strings = (
+            entry.string
+            if entry is not None and isinstance(entry.string, tuple | list)
+            else ([entry.string] if entry is not None else [])
+        )
+        if entry is None or not all(strings):
             found.append(f"no Chinese translation for {message.id!r}")
         elif entry.fuzzy:
             found.append(f"the translation of {message.id!r} is marked fuzzy")

@@ -314,3 +314,19 @@ def test_every_publication_is_one_ledger_entry_with_a_digest(store: Database, sy
     assert '"inserted":20' in detail
     assert '"sha256":' in detail
     assert _count(store, conflicts) == 0
+
+
+def test_a_resolved_conflict_keeps_the_values_it_was_decided_on(store: Database, system: Actor) -> None:
+    _publish(store, system, [FactInput("GDP", "440300", "2016", "19492.6")])
+    _publish(store, system, [FactInput("GDP", "440300", "2016", "19000")], org="NANSHAN")
+    with store.write() as conn:
+        [conflict] = list_conflicts(conn, system)
+        resolved = resolve_conflict(conn, system, conflict.id, "replace", "the district figure was audited")
+    assert (resolved.authoritative_value, resolved.competing_value) == (19492.6, 19000.0)
+    assert resolved.gap == pytest.approx(-492.6)
+    with store.read() as conn:
+        history = revisions(conn, system, "GDP", "440300", "2016")
+    current = [item for item in history if item.superseded_at is None]
+    assert [(item.value, item.role, item.origin) for item in current] == [
+        (19000.0, "authoritative", f"conflict:{conflict.id}")
+    ]

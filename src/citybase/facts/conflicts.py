@@ -15,6 +15,7 @@ from citybase.accounts.permissions import Permission, require
 from citybase.accounts.tables import organisations
 from citybase.errors import InvalidInput, NotFound
 from citybase.facts.model import Role
+from citybase.facts.store import current_fact_id
 from citybase.facts.tables import conflicts, facts
 from citybase.indicators.catalog import indicator_catalog
 from citybase.ledger import record
@@ -58,6 +59,8 @@ def _query() -> Select[Any]:
     competing_org = organisations.alias("competing_org")
     current = facts.alias("current")
     current_org = organisations.alias("current_org")
+    decided = facts.alias("decided")
+    decided_org = organisations.alias("decided_org")
     return (
         select(
             conflicts,
@@ -65,6 +68,8 @@ def _query() -> Select[Any]:
             competing_org.c.code.label("competing_source"),
             current.c.value.label("current_value"),
             current_org.c.code.label("current_source"),
+            decided.c.value.label("decided_value"),
+            decided_org.c.code.label("decided_source"),
         )
         .join(competing, competing.c.id == conflicts.c.competing_fact_id)
         .join(competing_org, competing_org.c.id == competing.c.source_org_id)
@@ -81,6 +86,9 @@ def _query() -> Select[Any]:
             ),
         )
         .outerjoin(current_org, current_org.c.id == current.c.source_org_id)
+        # A resolved conflict shows the authoritative value it was decided against, kept when resolved.
+        .outerjoin(decided, decided.c.id == conflicts.c.authoritative_fact_id)
+        .outerjoin(decided_org, decided_org.c.id == decided.c.source_org_id)
     )
 
 
@@ -91,10 +99,13 @@ def list_conflicts(
     status: str | None = "open",
     indicator: str | None = None,
     limit: int = 200,
+    conflict_id: int | None = None,
 ) -> list[Conflict]:
     require(actor, Permission.VIEW_FACTS)
     catalog = indicator_catalog(conn)
     query = _query().order_by(conflicts.c.id.desc()).limit(limit)
+    if conflict_id is not None:
+        query = query.where(conflicts.c.id == conflict_id)
     if status:
         query = query.where(conflicts.c.status == status)
     if indicator:
@@ -107,7 +118,10 @@ def list_conflicts(
     for row in conn.execute(query):
         item = catalog.by_id[row.indicator_id]
         region = regions.latest(row.region_code)
-        gap = None if row.current_value is None else row.competing_value - row.current_value
+        resolved_now = row.status == "resolved"
+        value = row.decided_value if resolved_now else row.current_value
+        source = row.decided_source if resolved_now else row.current_source
+        gap = None if value is None else row.competing_value - value
         found.append(
             Conflict(
                 id=row.id,
@@ -118,8 +132,8 @@ def list_conflicts(
                 region_name=region.name if region else "",
                 period=row.period,
                 dims=row.dims,
-                authoritative_value=row.current_value,
-                authoritative_source=row.current_source,
+                authoritative_value=value,
+                authoritative_source=source,
                 competing_value=row.competing_value,
                 competing_source=row.competing_source,
                 competing_fact_id=row.competing_fact_id,
@@ -144,9 +158,7 @@ def count_open(conn: Connection) -> int:
 
 
 def get_conflict(conn: Connection, actor: Actor, conflict_id: int) -> Conflict:
-    found = [
-        item for item in list_conflicts(conn, actor, status=None, limit=1_000_000) if item.id == conflict_id
-    ]
+    found = list_conflicts(conn, actor, status=None, conflict_id=conflict_id)
     if not found:
         raise NotFound(message(N_("Unknown conflict {id}"), id=conflict_id))
     return found[0]
@@ -180,6 +192,10 @@ def resolve_conflict(
         raise InvalidInput(message(N_("Give the reason for the decision")))
     now = utcnow()
     competing = conn.execute(select(facts).where(facts.c.id == conflict.competing_fact_id)).one()
+    # The authoritative value the decision was taken against, kept so the board can show it afterwards.
+    decided_against = current_fact_id(
+        conn, competing.indicator_id, competing.region_code, competing.period, competing.dims
+    )
     if chosen is Decision.REPLACE:
         # The other source's value becomes the current authoritative revision; the old one is closed.
         conn.execute(
@@ -215,9 +231,11 @@ def resolve_conflict(
                 origin=f"conflict:{conflict_id}",
                 recorded_by=actor.username,
                 recorded_at=now,
-                note=f"replaced by the decision on conflict {conflict_id}: {note.strip()}",
+                note=note.strip(),
             )
         )
+        # Its value now lives on as the authoritative revision; the competing row is closed, not repeated.
+        conn.execute(update(facts).where(facts.c.id == competing.id).values(superseded_at=now))
     elif chosen is Decision.OTHER_SCOPE:
         conn.execute(update(facts).where(facts.c.id == competing.id).values(role=Role.OTHER_SCOPE.value))
     conn.execute(
@@ -229,6 +247,7 @@ def resolve_conflict(
             resolved_by=actor.username,
             resolved_at=now,
             note=note.strip(),
+            authoritative_fact_id=decided_against,
         )
     )
     record(

@@ -285,11 +285,13 @@ def list_indicators(
             or needle in item.definition.lower()
         ]
     if category:
-        found = [
-            item
-            for item in found
-            if item.category and (item.category == category or item.category.startswith(category + "."))
-        ]
+        subtree = {category}
+        grew = True
+        while grew:  # follow the parent links down, whatever the codes look like
+            below = {code for code, item in catalog.categories.items() if item.parent in subtree}
+            grew = not below <= subtree
+            subtree |= below
+        found = [item for item in found if item.category in subtree]
     if status:
         found = [item for item in found if item.status.value == status]
     return sorted(found, key=lambda item: (item.category or "~", item.code))

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from citybase.facts.model import FactItem
 from citybase.facts.query import MAX_LIMIT, period_of
 from citybase.indicators.model import IndicatorVersion
+from citybase.transform.periods import Period
 
 COMPUTED_SYMBOL = "emptyDiamond"
 OTHER_PERIODS = "other"
@@ -46,6 +47,20 @@ def sorted_periods(items: Sequence[FactItem]) -> list[str]:
     )
 
 
+def time_axis(periods: Sequence[str]) -> list[str]:
+    """Sorted periods with the gaps of their frequency filled (2018 between 2017 and 2019), so a chart
+    spaces time evenly; mixed or year-to-date periods are left as they are."""
+    frequencies = {period_of(text).natural_frequency() for text in periods}
+    frequency = frequencies.pop() if len(frequencies) == 1 else None
+    if frequency is None or len(periods) < 2:
+        return list(periods)
+    step = frequency.months
+    first, last = period_of(periods[0]).first_month_index, period_of(periods[-1]).first_month_index
+    return [
+        str(Period(index // 12, index % 12 + 1, index % 12 + step)) for index in range(first, last + 1, step)
+    ]
+
+
 def _point(item: FactItem | None, decimals: int | None) -> Any:
     if item is None or item.value is None:
         return None
@@ -72,7 +87,7 @@ def series_chart(
 ) -> dict[str, Any]:
     """An ECharts line option: one line per series, computed values drawn hollow (a dashed line when all
     of a series is computed), one y-axis per unit (at most two), definition changes as vertical lines."""
-    periods = sorted_periods(items)
+    periods = time_axis(sorted_periods(items))
     keys: dict[tuple[str, str, str], dict[str, FactItem]] = {}
     for item in items:
         keys.setdefault((item.indicator, item.region, item.dims), {})[item.period] = item
