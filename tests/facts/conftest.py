@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from citybase.accounts.actor import Actor
 from citybase.storage import Database, connect_database
+from tests.databases import Template, drop
 from tests.small_system import install_small_system
 
 
@@ -31,3 +33,13 @@ def store(empty_url: str, system: Actor) -> Iterator[Database]:
     install_small_system(database, system)
     yield database
     database.dispose()
+
+
+@pytest.fixture
+def other_db(backend: str, templates: dict[tuple[str, str], Template], tmp_path: Path) -> Iterator[Database]:
+    """A second empty database beside `store`, to import into."""
+    url = templates[(backend, "base")].copy(tmp_path)
+    database = connect_database(url)
+    yield database
+    database.dispose()
+    drop(url)
