@@ -330,3 +330,46 @@ def test_a_resolved_conflict_keeps_the_values_it_was_decided_on(store: Database,
     assert [(item.value, item.role, item.origin) for item in current] == [
         (19000.0, "authoritative", f"conflict:{conflict.id}")
     ]
+
+
+def test_single_quarters_and_year_to_date_are_derived_for_flows(store: Database, system: Actor) -> None:
+    _publish(
+        store,
+        system,
+        [
+            FactInput("GDP_YTD", "440300", "2022Q1", "7500"),
+            FactInput("GDP_YTD", "440300", "2022Q2", "15300"),
+            FactInput("GDP_YTD", "440300", "2022Q3", "23900"),
+        ],
+    )
+    with store.read() as conn:
+        items = query_facts(conn, system, SeriesQuery(indicators=["GDP"], regions=["440300"])).items
+    found = {item.period: (item.value, item.computed) for item in items}
+    assert found["2022Q2"] == (7800.0, "from_cumulative")
+    assert found["2022Q3"] == (8600.0, "from_cumulative")
+    assert found["2022H1"] == (15300.0, None)
+    # Growth rates are never derived over time.
+    _publish(
+        store,
+        system,
+        [
+            FactInput("GDP_GROWTH", "440300", "2022Q1", "3.1"),
+            FactInput("GDP_GROWTH", "440300", "2022H1", "3.0"),
+        ],
+    )
+    growth = _values(store, system, indicators=["GDP_GROWTH"], regions=["440300"])
+    assert set(growth) == {("GDP_GROWTH", "440300", "2022Q1"), ("GDP_GROWTH", "440300", "2022H1")}
+
+
+def test_year_to_date_is_summed_from_single_quarters(store: Database, system: Actor) -> None:
+    _publish(
+        store,
+        system,
+        [FactInput("GDP", "440300", f"2023Q{quarter}", str(1000 * quarter)) for quarter in (1, 2, 3)],
+    )
+    with store.read() as conn:
+        items = query_facts(conn, system, SeriesQuery(indicators=["GDP"], regions=["440300"])).items
+    found = {item.period: (item.value, item.computed) for item in items}
+    assert found["2023H1"] == (3000.0, "cumulative")
+    assert found["2023Q3YTD"] == (6000.0, "cumulative")
+    assert "2023" not in found

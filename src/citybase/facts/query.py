@@ -26,6 +26,7 @@ from citybase.indicators.service import versions_of
 from citybase.messages import N_, message
 from citybase.regions.codes import normalise_code
 from citybase.regions.index import RegionIndex, region_index
+from citybase.transform.cumulative import cumulative_from_singles, singles_from_cumulative
 from citybase.transform.periods import Frequency, Period, parse_period
 from citybase.transform.units import conversion_factor, parse_unit, registry
 
@@ -281,7 +282,48 @@ def _series(
                         "difference": difference,
                     }
                 )
+    if query.include_computed and indicator.sums_over_time and query.status is None:
+        items.update(_over_time(indicator, items))
     return list(items.values())
+
+
+def _over_time(indicator: Indicator, items: dict[tuple[str, str, str], FactItem]) -> dict[Any, FactItem]:
+    """Single periods from year-to-date values and year-to-date values from single periods (flows only),
+    where the store has not got them; marked as computed."""
+    by_series: dict[tuple[str, str], dict[Period, FactItem]] = {}
+    for (region, text, dims), item in items.items():
+        if item.value is not None and item.computed is None:
+            by_series.setdefault((region, dims), {})[_period(text)] = item
+    derived: dict[Any, FactItem] = {}
+    for (region, dims), series in by_series.items():
+        values = {when: item.value for when, item in series.items() if item.value is not None}
+        template = next(iter(series.values()))
+        for method, found in (
+            ("from_cumulative", singles_from_cumulative(values, indicator.frequency)),
+            ("cumulative", cumulative_from_singles(values, indicator.frequency)),
+        ):
+            for when, value in found.items():
+                key = (region, str(when), dims)
+                if key not in items:
+                    derived[key] = FactItem(
+                        **{
+                            **template.__dict__,
+                            "period": str(when),
+                            "value": value,
+                            "status": "computed",
+                            "source": None,
+                            "origin": None,
+                            "recorded_at": None,
+                            "recorded_by": None,
+                            "note": "",
+                            "fact_id": None,
+                            "computed": method,
+                            "coverage": None,
+                            "computed_value": None,
+                            "difference": None,
+                        }
+                    )
+    return derived
 
 
 def _reported(row: _Stored, indicator: Indicator, regions_index: RegionIndex) -> FactItem:

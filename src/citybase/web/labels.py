@@ -111,6 +111,8 @@ FACT_STATUS_LABELS = {
 COMPUTED_LABELS = {
     "sum": N_("Sum of sub-regions"),
     "formula": N_("Computed by formula"),
+    "from_cumulative": N_("Difference of year-to-date values"),
+    "cumulative": N_("Sum of single periods"),
 }
 
 FACT_ROLE_LABELS = {
