@@ -282,7 +282,13 @@ def _series(
                         "difference": difference,
                     }
                 )
-    if query.include_computed and indicator.sums_over_time and query.status is None:
+    # Only indicators reported more often than yearly have periods to derive one from another.
+    if (
+        query.include_computed
+        and indicator.sums_over_time
+        and query.status is None
+        and (indicator.frequency is not Frequency.YEAR)
+    ):
         items.update(_over_time(indicator, items))
     return list(items.values())
 

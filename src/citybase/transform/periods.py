@@ -26,7 +26,10 @@ class Frequency(StrEnum):
 
     @property
     def months(self) -> int:
-        return {"year": 12, "half": 6, "quarter": 3, "month": 1}[self.value]
+        return _MONTHS[self.value]
+
+
+_MONTHS = {"year": 12, "half": 6, "quarter": 3, "month": 1}
 
 
 @dataclass(frozen=True, order=True)
