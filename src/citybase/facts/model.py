@@ -83,9 +83,12 @@ class PublishReport:
         }
 
 
-@dataclass(frozen=True)
+@dataclass
 class FactItem:
-    """One value in a query's answer: reported, or computed (summed from sub-regions, or by formula)."""
+    """One value in a query's answer: reported, or computed (summed from sub-regions, or by formula).
+
+    Not frozen: a query builds hundreds of these per request, and a frozen dataclass's __init__ is several
+    times slower; nothing changes an item after the query has made it."""
 
     indicator: str
     indicator_name: str

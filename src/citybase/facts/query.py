@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, or_, select
 
@@ -138,7 +138,7 @@ def _fetch(
         .join(organisations, organisations.c.id == facts.c.source_org_id)
         .where(*condition)
     )
-    return [_Stored(*tuple(row)) for row in rows]
+    return [_Stored(*cast(tuple[Any, ...], row)) for row in rows.all()]
 
 
 def query_facts(conn: Connection, actor: Actor, query: SeriesQuery) -> FactPage:
@@ -213,6 +213,8 @@ def _version_starts(conn: Connection, actor: Actor, indicator: Indicator) -> lis
 
 
 def _definition_version(breaks: list[tuple[int, int]], period: str) -> int:
+    if len(breaks) == 1:
+        return breaks[0][1]
     first = _period(period).first_month_index
     version = breaks[0][1]
     for start, number in breaks:
@@ -264,7 +266,13 @@ def _series(
     if indicator.formula is not None:
         return _derived(conn, catalog, regions_index, indicator, regions, start, end, query)
     stored = _fetch(conn, [indicator.id], regions, start, end, query)
-    items = {(row.region, row.period, row.dims): _reported(row, indicator, regions_index) for row in stored}
+    names: dict[str, str] = {}
+    for code in {row.region for row in stored}:
+        region = regions_index.latest(code)
+        names[code] = region.name if region else ""
+    items = {
+        (row.region, row.period, row.dims): _reported(row, indicator, names[row.region]) for row in stored
+    }
     if query.include_computed and indicator.sums_over_regions and regions and query.status is None:
         for key, item in _sums(conn, indicator, regions_index, regions, start, end, query).items():
             reported = items.get(key)
@@ -332,13 +340,12 @@ def _over_time(indicator: Indicator, items: dict[tuple[str, str, str], FactItem]
     return derived
 
 
-def _reported(row: _Stored, indicator: Indicator, regions_index: RegionIndex) -> FactItem:
-    region = regions_index.latest(row.region)
+def _reported(row: _Stored, indicator: Indicator, region_name: str) -> FactItem:
     return FactItem(
         indicator=indicator.code,
         indicator_name=indicator.name,
         region=row.region,
-        region_name=region.name if region else "",
+        region_name=region_name,
         period=row.period,
         dims=row.dims,
         value=row.value,

@@ -34,10 +34,11 @@ def fact_rows(items: Iterable[FactItem]) -> Iterator[dict[str, Any]]:
 
 def fact_dicts(items: Iterable[FactItem]) -> list[dict[str, Any]]:
     """The items as JSON-ready objects (numbers stay numbers), matching the API's FactPublic schema."""
-    return [
-        {
-            **item.__dict__,
-            "recorded_at": format_timestamp(item.recorded_at) if item.recorded_at is not None else None,
-        }
-        for item in items
-    ]
+    stamps: dict[Any, str | None] = {None: None}  # a batch's values share one timestamp: format it once
+    found = []
+    for item in items:
+        moment = item.recorded_at
+        if moment not in stamps:
+            stamps[moment] = format_timestamp(moment)  # type: ignore[arg-type]
+        found.append({**item.__dict__, "recorded_at": stamps[moment]})
+    return found
