@@ -189,6 +189,3 @@ def platform_organisation(conn: Connection) -> Organisation | None:
     row = conn.execute(select(organisations).where(organisations.c.platform)).first()
     return _org(row._mapping) if row else None
 
-
-def organisation_active(conn: Connection, org_id: int) -> bool:
-    return bool(conn.execute(select(organisations.c.active).where(organisations.c.id == org_id)).scalar_one())

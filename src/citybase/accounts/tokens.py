@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from citybase.accounts.actor import Actor, Channel, Role
-from citybase.accounts.organisations import organisation_active
 from citybase.accounts.permissions import Permission, require
 from citybase.accounts.policy import AccountPolicy
 from citybase.accounts.tables import api_tokens, organisations, users
@@ -237,7 +236,7 @@ def authenticate_token(conn: Connection, secret: str) -> Actor:
     owner = user_by_id(conn, row.user_id)
     if not owner.active:
         raise AuthenticationFailed(message(N_("The account {username} is disabled"), username=owner.username))
-    if not organisation_active(conn, owner.org_id):
+    if not owner.org_active:
         raise AuthenticationFailed(message(N_("Organisation {code} is deactivated"), code=owner.org_code))
     if token.role not in owner.roles:
         raise AuthenticationFailed(

@@ -38,6 +38,8 @@ class User:
     locked_until: dt.datetime | None
     created_at: dt.datetime
     last_login_at: dt.datetime | None
+    org_platform: bool = False
+    org_active: bool = True
 
     @property
     def sorted_roles(self) -> list[Role]:
@@ -52,6 +54,8 @@ def _user_query() -> Any:
         users,
         organisations.c.code.label("org_code"),
         organisations.c.name.label("org_name"),
+        organisations.c.platform.label("org_platform"),
+        organisations.c.active.label("org_active"),
     ).join(organisations, organisations.c.id == users.c.org_id)
 
 
@@ -79,6 +83,8 @@ def _user(row: Mapping[Any, Any], roles: set[Role]) -> User:
         locked_until=row["locked_until"],
         created_at=row["created_at"],
         last_login_at=row["last_login_at"],
+        org_platform=bool(row["org_platform"]),
+        org_active=bool(row["org_active"]),
     )
 
 
@@ -311,9 +317,7 @@ def unlock_user(conn: Connection, actor: Actor, username: str) -> User:
 
 def actor_for(conn: Connection, user: User, via: Channel, role: Role | None = None) -> Actor:
     """The Actor a user acts as; `role` narrows it to one role (an API token's scope)."""
-    platform = bool(
-        conn.execute(select(organisations.c.platform).where(organisations.c.id == user.org_id)).scalar_one()
-    )
+    platform = user.org_platform
     roles = frozenset({role}) if role is not None else user.roles
     return Actor(
         username=user.username,
