@@ -183,9 +183,3 @@ def set_organisation_active(conn: Connection, actor: Actor, code: str, active: b
     conn.execute(update(organisations).where(organisations.c.id == org.id).values(active=active))
     record(conn, actor, "org.activated" if active else "org.deactivated", "organisation", code, {})
     return _get(conn, org.id)
-
-
-def platform_organisation(conn: Connection) -> Organisation | None:
-    row = conn.execute(select(organisations).where(organisations.c.platform)).first()
-    return _org(row._mapping) if row else None
-

@@ -18,7 +18,7 @@ from citybase.indicators.model import Alias, Indicator, Status
 from citybase.messages import N_, Message, message
 from citybase.regions.codes import normalise_code
 from citybase.regions.index import RegionIndex
-from citybase.transform.periods import Period, parse_period
+from citybase.transform.periods import Period, check_frequency, parse_period
 from citybase.transform.units import convert
 
 
@@ -160,15 +160,10 @@ class FactChecker:
         if alias is not None and alias.cumulative:
             # The alias reports year-to-date figures: "2023Q3" under GDP_YTD means January to September.
             period = Period.to_date(period.year, period.end_month)
-        if not period.fits(indicator.frequency):
-            self.fail(
-                fact,
-                "period",
-                N_("Period {period} does not match {code}, which is reported by {frequency}"),
-                period=str(period),
-                code=indicator.code,
-                frequency=indicator.frequency.value,
-            )
+        try:
+            check_frequency(period, indicator.frequency, indicator.code)
+        except InvalidInput as error:
+            self._fail_with(fact, "period", error.message)
             return None
         return period
 

@@ -35,7 +35,7 @@ MAX_LIMIT = 10_000
 
 
 @lru_cache(maxsize=8192)
-def _period(text: str) -> Period:
+def period_of(text: str) -> Period:
     """Stored periods are canonical and few: parse each once."""
     return parse_period(text)
 
@@ -216,13 +216,13 @@ def query_facts(conn: Connection, actor: Actor, query: SeriesQuery) -> FactPage:
             items.append(_in_unit(item, unit, factor, indicator.decimals, breaks))
     if query.frequency is not None:
         wanted = Frequency(query.frequency)
-        items = [item for item in items if _period(item.period).natural_frequency() is wanted]
+        items = [item for item in items if period_of(item.period).natural_frequency() is wanted]
     items.sort(
         key=lambda item: (
             item.indicator,
             item.region,
-            _period(item.period).first_month_index,
-            _period(item.period).last_month_index,
+            period_of(item.period).first_month_index,
+            period_of(item.period).last_month_index,
             item.dims,
         )
     )
@@ -248,7 +248,7 @@ def _version_starts(conn: Connection, actor: Actor, indicator: Indicator) -> lis
 def _definition_version(breaks: list[tuple[int, int]], period: str) -> int:
     if len(breaks) == 1:
         return breaks[0][1]
-    first = _period(period).first_month_index
+    first = period_of(period).first_month_index
     version = breaks[0][1]
     for start, number in breaks:
         if first >= start:
@@ -340,7 +340,7 @@ def _over_time(indicator: Indicator, items: dict[tuple[str, str, str], FactItem]
     by_series: dict[tuple[str, str], dict[Period, FactItem]] = {}
     for (region, text, dims), item in items.items():
         if item.value is not None and item.computed is None:
-            by_series.setdefault((region, dims), {})[_period(text)] = item
+            by_series.setdefault((region, dims), {})[period_of(text)] = item
     derived: dict[Any, FactItem] = {}
     for (region, dims), series in by_series.items():
         values = {when: item.value for when, item in series.items() if item.value is not None}
@@ -422,7 +422,7 @@ def _sums(
             continue
         periods = {(row.period, row.dims) for row in rows if row.region in {kid.code for kid in kids}}
         for period, dims in periods:
-            year = _period(period).year
+            year = period_of(period).year
             values = {
                 kid.code: by_key[(kid.code, period, dims)][kid.code]
                 for kid in kids
@@ -570,7 +570,3 @@ def revisions(
         )
         for row in rows
     ]
-
-
-def period_of(text: str) -> Period:
-    return parse_period(text)

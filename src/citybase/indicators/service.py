@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from citybase.accounts.actor import Actor
 from citybase.accounts.permissions import Permission, require
@@ -322,7 +322,3 @@ def versions_of(conn: Connection, actor: Actor, code: str) -> list[IndicatorVers
 
 def _date(value: object) -> dt.date:
     return dt.date.fromisoformat(value) if isinstance(value, str) else value  # type: ignore[return-value]
-
-
-def count_indicators(conn: Connection) -> int:
-    return int(conn.execute(select(func.count()).select_from(indicators)).scalar_one())

@@ -32,10 +32,6 @@ def current_revision(db: Database) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def needs_upgrade(db: Database) -> bool:
-    return current_revision(db) != head_revision()
-
-
 def upgrade(db: Database, revision: str = "head") -> None:
     command.upgrade(alembic_config(db), revision)
 

@@ -145,11 +145,3 @@ def convert(value: Decimal, from_unit: str, to_unit: str) -> Decimal:
     if from_unit == to_unit:
         return value
     return value * conversion_factor(from_unit, to_unit)
-
-
-def same_dimension(first: str, second: str) -> bool:
-    try:
-        conversion_factor(first, second)
-    except InvalidInput:
-        return False
-    return True
