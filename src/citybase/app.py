@@ -25,6 +25,7 @@ from citybase.settings import Settings, get_settings
 from citybase.storage.database import connect_database
 from citybase.storage.migrate import current_revision
 from citybase.web import install_web
+from citybase.web.bodylimit import BodyLimit
 
 log = logging.getLogger("citybase")
 
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return HealthPublic(status="ok", version=__version__, database="ok", schema_revision=revision)
 
     app.include_router(api_router())
+    app.add_middleware(BodyLimit, max_bytes=settings.upload_max_mb * 1024 * 1024)
     render_web_error = install_web(app)
 
     def is_api(request: Request) -> bool:

@@ -51,6 +51,12 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = Field(
         default=10_000, ge=0, le=600_000, description="How long SQLite waits for a lock before failing."
     )
+    upload_max_mb: int = Field(
+        default=50, ge=1, le=2048, description="Largest upload accepted (.xlsx or .csv), in megabytes."
+    )
+    upload_max_rows: int = Field(
+        default=1_100_000, ge=10, le=50_000_000, description="Most data rows accepted in one submission."
+    )
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         default="info", description="Level of the server's log."
     )

@@ -108,7 +108,13 @@ def test_a_token_of_a_deactivated_organisation(client: TestClient, token_for: To
     assert client.get(f"{API}/me", headers=_bearer(secret)).status_code == 200
 
 
-SAMPLE_PATH_VALUES = {"code": "440305", "username": "nanshan_submitter", "token_id": "1", "conflict_id": "1"}
+SAMPLE_PATH_VALUES = {
+    "code": "440305",
+    "username": "nanshan_submitter",
+    "token_id": "1",
+    "conflict_id": "1",
+    "submission_id": "1",
+}
 
 
 def test_every_api_route_needs_authentication(client: TestClient, subtests: pytest.Subtests) -> None:

@@ -102,12 +102,36 @@ def test_city_map_is_drawn(page: Page, demo_login: DemoLogin) -> None:
 def test_switch_to_english(page: Page, demo_login: DemoLogin) -> None:
     log_in(page, demo_login.admin_username, demo_login.admin_password)
     expect(page.locator("nav.nav a")).to_have_text(
-        ["首页", "行政区划", "机构与用户", "指标体系", "数据浏览", "冲突", "存证账本"]
+        [
+            "首页",
+            "行政区划",
+            "机构与用户",
+            "指标体系",
+            "数据浏览",
+            "冲突",
+            "报送",
+            "审核",
+            "规则",
+            "通知",
+            "存证账本",
+        ]
     )
     page.get_by_role("link", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator("nav.nav a")).to_have_text(
-        ["Home", "Regions", "Organisations", "Indicators", "Data", "Conflicts", "Ledger"]
+        [
+            "Home",
+            "Regions",
+            "Organisations",
+            "Indicators",
+            "Data",
+            "Conflicts",
+            "Collection",
+            "Review",
+            "Rules",
+            "Notifications",
+            "Ledger",
+        ]
     )
     page.goto("/regions")
     expect(page.locator("h1")).to_have_text("Regions")

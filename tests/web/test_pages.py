@@ -73,6 +73,10 @@ def test_home_page(admin: TestClient) -> None:
         "指标体系": "/indicators",
         "数据浏览": "/data",
         "冲突": "/conflicts",
+        "报送": "/tasks",
+        "审核": "/submissions",
+        "规则": "/rules",
+        "通知": "/notifications",
         "存证账本": "/ledger",
     }
     assert 'href="/orgs/STATS"' in document
@@ -240,6 +244,10 @@ def test_pages_in_english(admin: TestClient) -> None:
         "Indicators": "/indicators",
         "Data": "/data",
         "Conflicts": "/conflicts",
+        "Collection": "/tasks",
+        "Review": "/submissions",
+        "Rules": "/rules",
+        "Notifications": "/notifications",
         "Ledger": "/ledger",
     }
     assert "Welcome, 平台管理员" in document

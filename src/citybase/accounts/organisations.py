@@ -183,3 +183,16 @@ def set_organisation_active(conn: Connection, actor: Actor, code: str, active: b
     conn.execute(update(organisations).where(organisations.c.id == org.id).values(active=active))
     record(conn, actor, "org.activated" if active else "org.deactivated", "organisation", code, {})
     return _get(conn, org.id)
+
+
+def platform_org_id(conn: Connection) -> int:
+    """The platform organisation (市大数据局), which reviews submissions made outside any task."""
+    found = conn.execute(
+        select(organisations.c.id)
+        .where(organisations.c.platform.is_(True))
+        .order_by(organisations.c.id)
+        .limit(1)
+    ).scalar_one_or_none()
+    if found is None:
+        raise InvalidInput(message(N_("No platform organisation exists; create one first")))
+    return int(found)

@@ -25,6 +25,11 @@ class Permission(StrEnum):
     VIEW_FACTS = "view_facts"
     REPORT_FACTS = "report_facts"
     RESOLVE_CONFLICTS = "resolve_conflicts"
+    SUBMIT_DATA = "submit_data"
+    VIEW_SUBMISSIONS = "view_submissions"
+    REVIEW_SUBMISSIONS = "review_submissions"
+    MANAGE_TASKS = "manage_tasks"
+    MANAGE_RULES = "manage_rules"
 
 
 class Scope(IntEnum):
@@ -52,6 +57,13 @@ POLICY: Mapping[Permission, Mapping[Role, Scope]] = {
     # Reporting is for one's own organisation; which indicators it may report is the indicator's list.
     Permission.REPORT_FACTS: {Role.ADMIN: Scope.OWN_ORG, Role.SUBMITTER: Scope.OWN_ORG},
     Permission.RESOLVE_CONFLICTS: {},
+    Permission.SUBMIT_DATA: {Role.ADMIN: Scope.OWN_ORG, Role.SUBMITTER: Scope.OWN_ORG},
+    # Submissions are seen by the organisation that made them and by the one that reviews them.
+    Permission.VIEW_SUBMISSIONS: dict.fromkeys(_EVERY_ROLE, Scope.OWN_ORG),
+    Permission.REVIEW_SUBMISSIONS: {Role.ADMIN: Scope.OWN_ORG, Role.REVIEWER: Scope.OWN_ORG},
+    # Tasks belong to the reviewing organisation (the statistics bureau sets its own collection tasks).
+    Permission.MANAGE_TASKS: {Role.ADMIN: Scope.OWN_ORG, Role.REVIEWER: Scope.OWN_ORG},
+    Permission.MANAGE_RULES: {},
 }
 
 _DESCRIPTIONS = {
@@ -69,6 +81,11 @@ _DESCRIPTIONS = {
     Permission.VIEW_FACTS: N_("view data"),
     Permission.REPORT_FACTS: N_("report data"),
     Permission.RESOLVE_CONFLICTS: N_("resolve conflicts between sources"),
+    Permission.SUBMIT_DATA: N_("submit data"),
+    Permission.VIEW_SUBMISSIONS: N_("view submissions"),
+    Permission.REVIEW_SUBMISSIONS: N_("review submissions"),
+    Permission.MANAGE_TASKS: N_("manage collection tasks"),
+    Permission.MANAGE_RULES: N_("change audit rules"),
 }
 
 

@@ -5,7 +5,21 @@ from __future__ import annotations
 import typer
 
 from citybase import __version__
-from citybase.cli import db, demo, facts, indicators, ledger, orgs, regions, serve, tokens, users
+from citybase.cli import (
+    db,
+    demo,
+    facts,
+    indicators,
+    ledger,
+    orgs,
+    regions,
+    rules,
+    serve,
+    submissions,
+    tasks,
+    tokens,
+    users,
+)
 
 app = typer.Typer(
     name="citybase",
@@ -24,6 +38,10 @@ app.add_typer(ledger.app, name="ledger")
 app.add_typer(regions.app, name="regions")
 app.add_typer(indicators.app, name="indicators")
 app.add_typer(facts.app, name="facts")
+app.command("import")(submissions.import_file)
+app.add_typer(submissions.app, name="submissions")
+app.add_typer(tasks.app, name="tasks")
+app.add_typer(rules.app, name="rules")
 
 
 def _version(value: bool) -> None:

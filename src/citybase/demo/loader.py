@@ -16,6 +16,7 @@ from citybase.accounts.actor import Actor
 from citybase.accounts.organisations import create_organisation
 from citybase.accounts.passwords import hash_password
 from citybase.accounts.users import create_user
+from citybase.demo.collection import load_collection
 from citybase.demo.statistics import load_indicator_system, load_series
 from citybase.regions.loader import load_bundled_streets
 from citybase.site import HOME_REGION, set_setting
@@ -112,6 +113,7 @@ def load_demo(conn: Connection, actor: Actor, progress: Progress | None = None) 
     indicators = load_indicator_system(conn, actor)
     report("statistical series", total - 1, total)
     series = load_series(conn, actor)
+    load_collection(conn, actor)
     report("done", total, total)
     samples = tuple(
         name

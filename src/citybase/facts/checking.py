@@ -71,11 +71,11 @@ class FactChecker:
             self.fail(fact, "indicator", N_("Unknown indicator {code}"), code=fact.indicator)
             return None
         indicator, alias = resolved
-        if not self._indicator_accepts(fact, indicator):
+        if not self.indicator_accepts(fact, indicator):
             return None
-        region = self._region(fact)
-        period = self._period(fact, indicator, alias)
-        dims = self._dims(fact, indicator, alias)
+        region = self.region_of(fact)
+        period = self.period_of(fact, indicator, alias)
+        dims = self.dims_of(fact, indicator, alias)
         value = self._value(fact, indicator, alias)
         if fact.status not in (FactStatus.PROVISIONAL.value, FactStatus.FINAL.value):
             self.fail(
@@ -84,7 +84,7 @@ class FactChecker:
             return None
         if region is None or period is None or dims is None or value is None:
             return None
-        if not self._region_in_use(fact, region, period):
+        if not self.region_in_use(fact, region, period):
             return None
         return CheckedFact(
             indicator_id=indicator.id,
@@ -100,7 +100,7 @@ class FactChecker:
             row=fact.row,
         )
 
-    def _indicator_accepts(self, fact: FactInput, indicator: Indicator) -> bool:
+    def indicator_accepts(self, fact: FactInput, indicator: Indicator) -> bool:
         if indicator.formula is not None:
             self.fail(
                 fact,
@@ -123,7 +123,7 @@ class FactChecker:
             return False
         return True
 
-    def _region(self, fact: FactInput) -> str | None:
+    def region_of(self, fact: FactInput) -> str | None:
         try:
             code = normalise_code(str(fact.region))
         except InvalidInput as error:
@@ -134,7 +134,7 @@ class FactChecker:
             return None
         return code
 
-    def _region_in_use(self, fact: FactInput, code: str, period: Period) -> bool:
+    def region_in_use(self, fact: FactInput, code: str, period: Period) -> bool:
         """A code retired before the period is refused; a code created after it is accepted, because
         statistics are restated under today's codes to keep series comparable (按现行区划)."""
         versions = self.regions.versions[code]
@@ -151,7 +151,7 @@ class FactChecker:
             return False
         return True
 
-    def _period(self, fact: FactInput, indicator: Indicator, alias: Alias | None) -> Period | None:
+    def period_of(self, fact: FactInput, indicator: Indicator, alias: Alias | None) -> Period | None:
         try:
             period = parse_period(str(fact.period))
         except InvalidInput as error:
@@ -167,7 +167,7 @@ class FactChecker:
             return None
         return period
 
-    def _dims(self, fact: FactInput, indicator: Indicator, alias: Alias | None) -> str | None:
+    def dims_of(self, fact: FactInput, indicator: Indicator, alias: Alias | None) -> str | None:
         combined = canonical_dims(";".join(filter(None, [fact.dims, alias.dims if alias else ""])))
         for part in filter(None, combined.split(";")):
             name, _, value = part.partition("=")

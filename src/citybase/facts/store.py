@@ -24,6 +24,7 @@ from citybase.indicators.catalog import IndicatorCatalog, indicator_catalog
 from citybase.ledger import record
 from citybase.messages import N_, message
 from citybase.regions.index import region_index
+from citybase.storage.bulk import bulk_insert
 from citybase.storage.metadata import utcnow
 
 CHUNK = 5000
@@ -111,7 +112,7 @@ def store_checked(
             report.inserted += 1
         rows.append(_row(fact, common))
     _close(conn, superseded, now)
-    _bulk_insert(conn, rows)
+    bulk_insert(conn, "facts", COPY_COLUMNS, rows)
     if by_indicator[False]:
         base = {
             "source_org_id": source_org_id,
@@ -209,29 +210,6 @@ def _close(conn: Connection, fact_ids: list[int], now: Any) -> None:
         conn.execute(
             update(facts).where(facts.c.id.in_(fact_ids[start : start + CHUNK])).values(superseded_at=now)
         )
-
-
-def _bulk_insert(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
-    """Insert new revisions through the driver in the caller's transaction: COPY on PostgreSQL, one
-    executemany on SQLite (the timestamp converted once, as SQLAlchemy would store it)."""
-    if not rows:
-        return
-    driver: Any = conn.connection.driver_connection
-    if conn.dialect.name == "postgresql":
-        with (
-            driver.cursor() as cursor,
-            cursor.copy(f"COPY facts ({', '.join(COPY_COLUMNS)}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row(row)
-        return
-    placeholders = ", ".join("?" for _ in COPY_COLUMNS)
-    statement = f"INSERT INTO facts ({', '.join(COPY_COLUMNS)}) VALUES ({placeholders})"  # noqa: S608 - fixed names
-    cursor = driver.cursor()
-    try:
-        cursor.executemany(statement, rows)
-    finally:
-        cursor.close()
 
 
 def _store_competing(

@@ -3,6 +3,8 @@
 from sqlalchemy import MetaData
 
 import citybase.accounts.tables
+import citybase.audit.tables
+import citybase.collection.tables
 import citybase.facts.tables
 import citybase.indicators.tables
 import citybase.ledger.tables

@@ -11,7 +11,21 @@ from fastapi.staticfiles import StaticFiles
 
 from citybase.errors import CityBaseError
 from citybase.web.deps import LoginRequired, language_of, login_redirect, read_flashes
-from citybase.web.routes import account, auth, conflicts, data, home, indicators, ledger, orgs, regions
+from citybase.web.routes import (
+    account,
+    auth,
+    collection,
+    conflicts,
+    data,
+    home,
+    indicators,
+    ledger,
+    orgs,
+    regions,
+    review,
+    rules,
+    submit,
+)
 from citybase.web.templating import Page, render
 
 ErrorRenderer = Callable[[Request, CityBaseError | None, int], Response]
@@ -21,7 +35,8 @@ def install_web(app: FastAPI) -> ErrorRenderer:
     """Mount the static files and pages on `app`; returns the renderer of HTML error pages."""
     static = resources.files("citybase.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
-    for module in (auth, home, regions, orgs, indicators, data, conflicts, account, ledger):
+    pages = (auth, home, regions, orgs, indicators, data, conflicts, account, ledger)
+    for module in (*pages, collection, submit, review, rules):
         app.include_router(module.router)
 
     @app.exception_handler(LoginRequired)

@@ -65,3 +65,39 @@
     }
   });
 })();
+
+// Collection pages: a select marked data-autosubmit sends its form when changed (the board's period).
+(function () {
+  "use strict";
+  document.addEventListener("change", function (event) {
+    var select = event.target.closest && event.target.closest("select[data-autosubmit]");
+    if (select && select.form) { select.form.submit(); }
+  });
+
+  // The data-entry grid: a block copied from Excel (tab-separated cells, one line per row) pasted into any
+  // cell fills the grid rightwards and downwards from that cell; a single value pastes as usual.
+  document.addEventListener("paste", function (event) {
+    var start = event.target.closest && event.target.closest("input.grid-cell");
+    if (!start) { return; }
+    var text = (event.clipboardData || window.clipboardData).getData("text");
+    if (!text || (text.indexOf("\t") < 0 && text.indexOf("\n") < 0)) { return; }
+    event.preventDefault();
+    var lines = text.replace(/\r\n?/g, "\n").split("\n");
+    if (lines.length > 1 && lines[lines.length - 1] === "") { lines.pop(); }
+    var rows = Array.prototype.slice.call(start.closest("tbody").rows);
+    var row = rows.indexOf(start.closest("tr"));
+    var cellsOf = function (tr) { return tr.querySelectorAll("input.grid-cell"); };
+    var column = Array.prototype.indexOf.call(cellsOf(rows[row]), start);
+    lines.forEach(function (line, down) {
+      var target = rows[row + down];
+      if (!target) { return; }
+      var inputs = cellsOf(target);
+      line.split("\t").forEach(function (value, across) {
+        var input = inputs[column + across];
+        if (!input) { return; }
+        input.value = value.trim();
+        input.dispatchEvent(new Event("input", { bubbles: true }));
+      });
+    });
+  });
+})();

@@ -1,0 +1,94 @@
+"""Auditing a submission: the switched-on rules run over its values (overlaid on the store), and every finding
+is pointed back at the sheet cell or JSON path it came from."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+from sqlalchemy import Connection
+
+from citybase.audit.evaluate import Rule, evaluate
+from citybase.audit.model import Finding, Key
+from citybase.audit.rules import RuleRecord
+from citybase.audit.sources import DatabaseStore, IndexRegions
+from citybase.collection.model import AuditLine
+from citybase.errors import Problem
+from citybase.facts.model import CheckedFact
+from citybase.indicators.catalog import IndicatorCatalog
+from citybase.messages import N_, message
+from citybase.regions.index import RegionIndex
+
+CHECK_RULE = "CHECK"
+
+
+def problem_lines(problems: Sequence[Problem]) -> list[AuditLine]:
+    """Values the store cannot accept (unknown codes, bad numbers, units) as blocking audit lines."""
+    return [
+        AuditLine(
+            rule=CHECK_RULE,
+            severity="error",
+            location=problem.column or (f"row {problem.row}" if problem.row else ""),
+            indicator="",
+            region="",
+            period="",
+            message=problem.message,
+            values="",
+            expected="",
+        )
+        for problem in problems
+    ]
+
+
+def audit_facts(
+    conn: Connection,
+    checked: Sequence[CheckedFact],
+    locations: Sequence[str],
+    *,
+    rules: Sequence[tuple[RuleRecord, Rule]],
+    catalog: IndicatorCatalog,
+    regions: RegionIndex,
+    expected: Collection[Key] = (),
+) -> list[AuditLine]:
+    """Run `rules` over the checked values; each finding names the rule and version, values and cells."""
+    if not rules:
+        return []
+    submitted: dict[Key, float] = {}
+    where: dict[Key, str] = {}
+    for fact, location in zip(checked, locations, strict=True):
+        key = (fact.indicator, fact.region_code, fact.period, fact.dims)
+        submitted[key] = fact.value
+        where[key] = location
+    findings = evaluate(
+        [rule for _record, rule in rules],
+        submitted,
+        store=DatabaseStore(conn, catalog),
+        regions=IndexRegions(regions),
+        expected=expected,
+    )
+    by_code = {record.code: record for record, _rule in rules}
+    return [_line(finding, by_code[finding.rule], where) for finding in findings]
+
+
+def _line(finding: Finding, rule: RuleRecord, where: dict[Key, str]) -> AuditLine:
+    indicator, region, period, _dims = finding.key
+    values = "; ".join(f"{name} = {_number(value)}" for name, value in finding.values)
+    involved = tuple(where.get(key, f"{key[0]} {key[1]} {key[2]} (store)") for key in finding.involved)
+    text = rule.message or rule.name
+    return AuditLine(
+        rule=f"{rule.code}@v{rule.version}",
+        severity=finding.severity.value,
+        location=where.get(finding.key, ""),
+        indicator=indicator,
+        region=region,
+        period=period,
+        message=message(
+            N_("{rule}: {text} (expected {expected})"), rule=rule.code, text=text, expected=finding.expected
+        ),
+        values=values,
+        expected=finding.expected,
+        involved=involved,
+    )
+
+
+def _number(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.6g}"

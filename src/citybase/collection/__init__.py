@@ -1,0 +1,1 @@
+"""Collection (采集): tasks, templates, submissions through every channel."""
