@@ -99,10 +99,9 @@ def regions_of(database_url: str) -> tuple[list[str], dict[str, list[str]]]:
 
 def prepare(path: Path) -> str:
     """A database with the regions, STATS and the benchmark's indicator system and rules."""
-    from citybase.audit.model import RuleSpec, Severity
-
     from citybase.accounts.actor import Actor
     from citybase.accounts.organisations import create_organisation
+    from citybase.audit.model import RuleSpec, Severity
     from citybase.audit.rules import save_rule
     from citybase.indicators.exchange import import_system
     from citybase.instance import prepare_database
@@ -313,7 +312,7 @@ def frictionless_command(ctx: Context, report: Report) -> list[str] | None:
     return [str(executable)]
 
 
-def frictionless_seconds(command: list[str], csv_path: Path, workdir: Path) -> float:
+def frictionless_seconds(command: list[str], csv_path: Path) -> float:
     schema = {
         "fields": [
             {"name": "indicator", "type": "string", "constraints": {"required": True}},
@@ -324,14 +323,15 @@ def frictionless_seconds(command: list[str], csv_path: Path, workdir: Path) -> f
         ],
         "primaryKey": ["indicator", "region", "period"],
     }
-    schema_path = workdir / "schema.json"
+    schema_path = csv_path.parent / "schema.json"
     schema_path.write_text(json.dumps(schema), encoding="utf-8")
     started = time.perf_counter()
     done = subprocess.run(
-        [*command, "validate", str(csv_path), "--schema", str(schema_path)],
+        # frictionless refuses absolute paths as unsafe: both files are named relative to the working folder.
+        [*command, "validate", csv_path.name, "--schema", schema_path.name],
         capture_output=True,
         text=True,
-        cwd=workdir,
+        cwd=csv_path.parent,
         env=clean_environment(),
         timeout=3600,
         check=False,
@@ -377,7 +377,7 @@ def run(ctx: Context, report: Report) -> None:
     command = frictionless_command(ctx, report)
     if command is not None:
         ctx.log("frictionless validate of the same CSV")
-        seconds = frictionless_seconds(command, csv_path, ctx.workdir)
+        seconds = frictionless_seconds(command, csv_path)
         report.add(
             "frictionless",
             "frictionless validate (schema, primary key)",
