@@ -31,27 +31,34 @@ class BodyLimit:
             await self._refuse(scope, send)
             return
         seen = 0
+        exceeded = False
 
         async def counting() -> Message:
-            nonlocal seen
+            nonlocal seen, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
+                    exceeded = True
                     raise BodyTooLarge
             return message
 
-        started = False
+        replaced = False
 
-        async def tracking(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
+        async def answering(message: Message) -> None:
+            # FastAPI turns any failure while reading a form into its own 400; answer 413 instead.
+            nonlocal replaced
+            if exceeded:
+                if not replaced:
+                    replaced = True
+                    await self._refuse(scope, send)
+                return
             await send(message)
 
         try:
-            await self.app(scope, counting, tracking)
+            await self.app(scope, counting, answering)
         except BodyTooLarge:
-            if not started:
+            if not replaced:
                 await self._refuse(scope, send)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
