@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from citybase.accounts.actor import Actor
 from citybase.accounts.permissions import Permission, require
@@ -245,7 +245,3 @@ def trial_run(
         values = store.fetch_all(anchor[0].code, first.first_month_index, last.last_month_index)
     findings = evaluate([rule], values, store=store, regions=IndexRegions(region_index(conn)))
     return len(values), findings[:limit]
-
-
-def count_rules(conn: Connection) -> int:
-    return int(conn.execute(select(func.count()).select_from(audit_rules)).scalar_one())

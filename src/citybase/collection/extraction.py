@@ -69,7 +69,7 @@ class RegionResolver:
         # higher level wins (南山 is 南山区 rather than 南山街道).
         exact = self._current(self.index.by_name.get(cleaned, []))
         candidates = exact or self._current(self.index.by_short.get(short_name(cleaned), []))
-        inside = {code for code in candidates if self._within_area(code)}
+        inside = {code for code in candidates if self.index.within(code, self.area)}
         chosen = inside or candidates
         if len(chosen) > 1:
             shortest = min(len(code) for code in chosen)
@@ -86,17 +86,6 @@ class RegionResolver:
 
     def _current(self, positions: list[int]) -> set[str]:
         return {self.index.entries[p].code for p in positions if self.index.entries[p].is_current}
-
-    def _within_area(self, code: str) -> bool:
-        seen = 0
-        current: str | None = code
-        while current and seen < 8:
-            if current == self.area:
-                return True
-            region = self.index.latest(current)
-            current = region.parent_code if region else None
-            seen += 1
-        return False
 
 
 @dataclass

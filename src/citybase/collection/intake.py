@@ -20,6 +20,7 @@ from citybase.accounts.organisations import Organisation, find_organisation
 from citybase.accounts.permissions import Permission, require
 from citybase.audit.rules import active_rules
 from citybase.audit.run import audit_facts, problem_lines
+from citybase.collection.cells import parse_number
 from citybase.collection.extraction import (
     Defaults,
     Offered,
@@ -133,8 +134,6 @@ def _plan_sheet(
 
 
 def _sdmx(sheet: RawSheet) -> list[Offered]:
-    from citybase.collection.cells import parse_number
-
     offered: list[Offered] = []
     for item in read_sdmx_csv(sheet.rows, first_row=sheet.first_row):
         parsed = parse_number(item.value) if item.value not in ("", "NaN") else None
@@ -360,22 +359,10 @@ def _area_check(regions: RegionIndex, org: Organisation, actor: Actor) -> Any:
             return True
         found = memo.get(code)
         if found is None:
-            found = memo[code] = _inside(regions, code, org.region_code)
+            found = memo[code] = regions.within(code, org.region_code)
         return found
 
     return allowed
-
-
-def _inside(regions: RegionIndex, code: str, area: str) -> bool:
-    current: str | None = code
-    for _ in range(8):
-        if current is None:
-            return False
-        if current == area:
-            return True
-        region = regions.latest(current)
-        current = region.parent_code if region else None
-    return False
 
 
 __all__ = ["Intake", "IntakeResult", "SheetPlan", "Staged", "read_intake", "submit_items", "submit_upload"]

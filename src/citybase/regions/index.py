@@ -107,16 +107,18 @@ class RegionIndex:
 
     def in_home(self, region: Region) -> bool:
         """Whether the region lies in the city this instance serves."""
-        if not self.home:
-            return False
+        return bool(self.home) and self.within(region.code, self.home or "")
+
+    def within(self, code: str, area: str) -> bool:
+        """Whether `code` is `area` or lies inside it, following each region's latest parent."""
         seen: set[str] = set()
-        code: str | None = region.code
-        while code and code not in seen:
-            if code == self.home:
+        current: str | None = code
+        while current and current not in seen:
+            if current == area:
                 return True
-            seen.add(code)
-            parent = self.latest(code)
-            code = parent.parent_code if parent else None
+            seen.add(current)
+            parent = self.latest(current)
+            current = parent.parent_code if parent else None
         return False
 
 
