@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import cast
 
 from sqlalchemy import Column, Connection, String, Table, Text, insert, select, update
 
@@ -21,21 +22,35 @@ HOME_REGION = "home_region"
 REGIONS_REVISION = "regions_revision"
 
 
+_READ_KEY = "citybase.site_settings"
+
+
+def _all_settings(conn: Connection) -> dict[str, str]:
+    """Every instance setting, read once per transaction: a request asks for several (the cache revisions of
+    the indicator catalogue and the region index, the home region), and the table holds only a few rows."""
+    transaction = conn.get_transaction()
+    kept = conn.info.get(_READ_KEY)
+    if kept is not None and transaction is not None and kept[0] is transaction:
+        return cast(dict[str, str], kept[1])
+    values: dict[str, str] = dict(conn.execute(select(site_settings.c.key, site_settings.c.value)).all())
+    conn.info[_READ_KEY] = (conn.get_transaction(), values)
+    return values
+
+
 def get_setting(conn: Connection, key: str) -> str | None:
-    return conn.execute(select(site_settings.c.value).where(site_settings.c.key == key)).scalar_one_or_none()
+    return _all_settings(conn).get(key)
 
 
 def get_settings(conn: Connection, *keys: str) -> dict[str, str]:
-    rows = conn.execute(
-        select(site_settings.c.key, site_settings.c.value).where(site_settings.c.key.in_(keys))
-    )
-    return dict(rows.all())
+    values = _all_settings(conn)
+    return {key: values[key] for key in keys if key in values}
 
 
 def _put(conn: Connection, key: str, value: str) -> None:
     changed = conn.execute(update(site_settings).where(site_settings.c.key == key).values(value=value))
     if changed.rowcount == 0:
         conn.execute(insert(site_settings).values(key=key, value=value))
+    _all_settings(conn)[key] = value
 
 
 def set_setting(conn: Connection, actor: Actor, key: str, value: str) -> None:

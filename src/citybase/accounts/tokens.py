@@ -15,7 +15,15 @@ from citybase.accounts.actor import Actor, Channel, Role
 from citybase.accounts.permissions import Permission, require
 from citybase.accounts.policy import AccountPolicy
 from citybase.accounts.tables import api_tokens, organisations, users
-from citybase.accounts.users import ROLE_ORDER, User, actor_for, find_user, user_by_id
+from citybase.accounts.users import (
+    ROLE_ORDER,
+    User,
+    actor_for,
+    find_user,
+    user_by_id,
+    user_of_row,
+    user_query,
+)
 from citybase.errors import AuthenticationFailed, InvalidInput, NotFound
 from citybase.ledger import record
 from citybase.messages import N_, message
@@ -210,40 +218,55 @@ def revoke_token(conn: Connection, actor: Actor, token_id: int) -> ApiToken:
     return _get(conn, token_id)
 
 
+def _bearer_query() -> Any:
+    """The token and its owner in one row: the owner's columns as the user query names them."""
+    return (
+        user_query()
+        .add_columns(
+            api_tokens.c.prefix.label("token_prefix"),
+            api_tokens.c.role.label("token_role"),
+            api_tokens.c.expires_at.label("token_expires_at"),
+            api_tokens.c.revoked_at.label("token_revoked_at"),
+        )
+        .join(api_tokens, api_tokens.c.user_id == users.c.id)
+    )
+
+
 def authenticate_token(conn: Connection, secret: str) -> Actor:
     """The Actor a bearer token stands for, narrowed to the token's role; raises with the reason."""
-    row = conn.execute(_token_query().where(api_tokens.c.token_hash == hash_secret(secret.strip()))).first()
+    row = conn.execute(_bearer_query().where(api_tokens.c.token_hash == hash_secret(secret.strip()))).first()
     if row is None:
         raise AuthenticationFailed(message(N_("The API token is not valid")))
-    token = _token(row._mapping)
-    now = utcnow()
-    if token.revoked_at is not None:
+    found = row._mapping
+    prefix, revoked_at = found["token_prefix"], found["token_revoked_at"]
+    expires_at, role = found["token_expires_at"], Role(found["token_role"])
+    if revoked_at is not None:
         raise AuthenticationFailed(
             message(
                 N_("The API token {prefix}… was revoked on {date}"),
-                prefix=token.prefix,
-                date=token.revoked_at.date().isoformat(),
+                prefix=prefix,
+                date=revoked_at.date().isoformat(),
             )
         )
-    if token.expires_at <= now:
+    if expires_at <= utcnow():
         raise AuthenticationFailed(
             message(
                 N_("The API token {prefix}… expired on {date}"),
-                prefix=token.prefix,
-                date=token.expires_at.date().isoformat(),
+                prefix=prefix,
+                date=expires_at.date().isoformat(),
             )
         )
-    owner = user_by_id(conn, row.user_id)
+    owner = user_of_row(conn, found)
     if not owner.active:
         raise AuthenticationFailed(message(N_("The account {username} is disabled"), username=owner.username))
     if not owner.org_active:
         raise AuthenticationFailed(message(N_("Organisation {code} is deactivated"), code=owner.org_code))
-    if token.role not in owner.roles:
+    if role not in owner.roles:
         raise AuthenticationFailed(
             message(
                 N_("User {username} no longer holds the token's role {role}"),
                 username=owner.username,
-                role=token.role.value,
+                role=role.value,
             )
         )
-    return actor_for(conn, owner, Channel.API, token.role)
+    return actor_for(conn, owner, Channel.API, role)

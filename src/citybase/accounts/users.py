@@ -49,7 +49,8 @@ class User:
         return self.locked_until is not None and self.locked_until > now
 
 
-def _user_query() -> Any:
+def user_query() -> Any:
+    """The columns a User is made of: the user, and their organisation's code, name and state."""
     return select(
         users,
         organisations.c.code.label("org_code"),
@@ -90,14 +91,19 @@ def _user(row: Mapping[Any, Any], roles: set[Role]) -> User:
 
 def find_user(conn: Connection, username: str) -> User:
     """Look a user up without a permission check (for services that check their own)."""
-    row = conn.execute(_user_query().where(users.c.username == username)).first()
+    row = conn.execute(user_query().where(users.c.username == username)).first()
     if row is None:
         raise NotFound(message(N_("Unknown user {username}"), username=username))
     return _user(row._mapping, _roles_of(conn, [row.id])[row.id])
 
 
+def user_of_row(conn: Connection, row: Mapping[Any, Any]) -> User:
+    """The user in a row selected with the user query's columns (`user_query`), with their roles."""
+    return _user(row, _roles_of(conn, [row["id"]])[row["id"]])
+
+
 def user_by_id(conn: Connection, user_id: int) -> User:
-    row = conn.execute(_user_query().where(users.c.id == user_id)).one()
+    row = conn.execute(user_query().where(users.c.id == user_id)).one()
     return _user(row._mapping, _roles_of(conn, [user_id])[user_id])
 
 
@@ -201,7 +207,7 @@ def create_user(
 
 def list_users(conn: Connection, actor: Actor, org_code: str | None = None) -> list[User]:
     """Users of one organisation, or of every organisation the actor may see."""
-    query = _user_query().order_by(organisations.c.code, users.c.username)
+    query = user_query().order_by(organisations.c.code, users.c.username)
     if org_code is not None:
         org = find_organisation(conn, org_code)
         require(actor, Permission.VIEW_USERS, org.id, org.code)

@@ -23,7 +23,7 @@ def serve(
 
     import uvicorn
 
-    from citybase.app import create_app
+    from citybase.app import create_app, settle_for_serving
     from citybase.instance import prepare_database
 
     # Migrations run here, before the server starts, so a failure is reported plainly; the app skips them.
@@ -41,6 +41,7 @@ def serve(
         if report.migrated_from != report.migrated_to:
             console.print(f"database schema at revision {report.migrated_to}")
     app = create_app(settings)
+    settle_for_serving(app)
     console.print(f"CityBase serving on http://{host}:{port}/  (database {_shown(settings.database_url)})")
     uvicorn.run(
         app, host=host, port=port, log_level=settings.log_level, access_log=settings.log_level == "debug"

@@ -63,24 +63,6 @@ class FactPage:
     notes: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class _Stored:
-    fact_id: int
-    indicator_id: int
-    region: str
-    period: str
-    period_start: int
-    period_end: int
-    dims: str
-    value: float
-    status: str
-    source: str
-    origin: str
-    recorded_by: str
-    recorded_at: dt.datetime
-    note: str
-
-
 def _bounds(query: SeriesQuery) -> tuple[int | None, int | None]:
     start = parse_period(query.start).first_month_index if query.start else None
     end = parse_period(query.end).last_month_index if query.end else None
@@ -95,13 +77,16 @@ def _bounds(query: SeriesQuery) -> tuple[int | None, int | None]:
 
 def _fetch(
     conn: Connection,
-    indicator_ids: Sequence[int],
+    catalog: IndicatorCatalog,
+    regions_index: RegionIndex,
+    indicator: Indicator,
     regions: Sequence[str],
     start: int | None,
     end: int | None,
     query: SeriesQuery,
-) -> list[_Stored]:
-    condition = [facts.c.indicator_id.in_(indicator_ids), facts.c.role == Role.AUTHORITATIVE.value]
+) -> list[FactItem]:
+    """The indicator's stored values for these regions and bounds, as reported items."""
+    condition = [facts.c.indicator_id == indicator.id, facts.c.role == Role.AUTHORITATIVE.value]
     if regions:
         condition.append(facts.c.region_code.in_(regions))
     if start is not None:
@@ -119,53 +104,58 @@ def _fetch(
         condition.append(facts.c.dims == canonical_dims(query.dims))
     if query.status:
         condition.append(facts.c.status == query.status)
-    # The hot path of every series query: organisation codes come from the catalogue rather than a join,
-    # and timestamps are read raw and converted once per distinct value (a batch shares one).
-    rows = conn.execute(
-        select(
-            facts.c.id,
-            facts.c.indicator_id,
-            facts.c.region_code,
-            facts.c.period,
-            facts.c.period_start,
-            facts.c.period_end,
-            facts.c.dims,
-            facts.c.value,
-            facts.c.status,
-            facts.c.source_org_id,
-            facts.c.origin,
-            facts.c.recorded_by,
-            type_coerce(facts.c.recorded_at, NullType()),
-            facts.c.note,
-        ).where(*condition)
-    ).all()
-    orgs = indicator_catalog(conn).org_codes
+    rows = conn.execute(select(*_FETCHED).where(*condition)).all()
+    # The hot path of every series query: rows become items in one pass, organisation codes come from the
+    # catalogue rather than a join, and timestamps and region names are looked up once per distinct value.
+    orgs = catalog.org_codes
     moments: dict[Any, dt.datetime] = {}
-    stored = []
-    for row in rows:
-        raw = row[12]
+    names: dict[str, str] = {}
+    code, name, unit = indicator.code, indicator.name, indicator.unit
+    found = []
+    for fact_id, region, period, dims, value, status, org_id, origin, recorded_by, raw, note in rows:
         moment = moments.get(raw)
         if moment is None:
             moment = moments[raw] = _aware(raw)
-        stored.append(
-            _Stored(
-                row[0],
-                row[1],
-                row[2],
-                row[3],
-                row[4],
-                row[5],
-                row[6],
-                row[7],
-                row[8],
-                orgs[row[9]],
-                row[10],
-                row[11],
-                moment,
-                row[13],
+        region_name = names.get(region)
+        if region_name is None:
+            latest = regions_index.latest(region)
+            region_name = names[region] = latest.name if latest else ""
+        found.append(
+            FactItem(
+                indicator=code,
+                indicator_name=name,
+                region=region,
+                region_name=region_name,
+                period=period,
+                dims=dims,
+                value=value,
+                unit=unit,
+                status=status,
+                source=orgs[org_id],
+                origin=origin,
+                recorded_at=moment,
+                recorded_by=recorded_by,
+                note=note,
+                fact_id=fact_id,
+                definition_version=1,
             )
         )
-    return stored
+    return found
+
+
+_FETCHED = (
+    facts.c.id,
+    facts.c.region_code,
+    facts.c.period,
+    facts.c.dims,
+    facts.c.value,
+    facts.c.status,
+    facts.c.source_org_id,
+    facts.c.origin,
+    facts.c.recorded_by,
+    type_coerce(facts.c.recorded_at, NullType()),  # read raw: converted once per distinct value
+    facts.c.note,
+)
 
 
 def _aware(raw: Any) -> dt.datetime:
@@ -298,16 +288,12 @@ def _series(
 ) -> list[FactItem]:
     if indicator.formula is not None:
         return _derived(conn, catalog, regions_index, indicator, regions, start, end, query)
-    stored = _fetch(conn, [indicator.id], regions, start, end, query)
-    names: dict[str, str] = {}
-    for code in {row.region for row in stored}:
-        region = regions_index.latest(code)
-        names[code] = region.name if region else ""
     items = {
-        (row.region, row.period, row.dims): _reported(row, indicator, names[row.region]) for row in stored
+        (item.region, item.period, item.dims): item
+        for item in _fetch(conn, catalog, regions_index, indicator, regions, start, end, query)
     }
     if query.include_computed and indicator.sums_over_regions and regions and query.status is None:
-        for key, item in _sums(conn, indicator, regions_index, regions, start, end, query).items():
+        for key, item in _sums(conn, catalog, regions_index, indicator, regions, start, end, query).items():
             reported = items.get(key)
             if reported is None:
                 items[key] = item
@@ -373,31 +359,11 @@ def _over_time(indicator: Indicator, items: dict[tuple[str, str, str], FactItem]
     return derived
 
 
-def _reported(row: _Stored, indicator: Indicator, region_name: str) -> FactItem:
-    return FactItem(
-        indicator=indicator.code,
-        indicator_name=indicator.name,
-        region=row.region,
-        region_name=region_name,
-        period=row.period,
-        dims=row.dims,
-        value=row.value,
-        unit=indicator.unit,
-        status=row.status,
-        source=row.source,
-        origin=row.origin,
-        recorded_at=row.recorded_at,
-        recorded_by=row.recorded_by,
-        note=row.note,
-        fact_id=row.fact_id,
-        definition_version=1,
-    )
-
-
 def _sums(
     conn: Connection,
-    indicator: Indicator,
+    catalog: IndicatorCatalog,
     regions_index: RegionIndex,
+    indicator: Indicator,
     regions: list[str],
     start: int | None,
     end: int | None,
@@ -412,10 +378,11 @@ def _sums(
     wanted = sorted({child.code for kids in children_of.values() for child in kids})
     if not wanted:
         return {}
-    rows = _fetch(conn, [indicator.id], wanted, start, end, query)
+    rows = _fetch(conn, catalog, regions_index, indicator, wanted, start, end, query)
     by_key: dict[tuple[str, str, str], dict[str, float]] = {}
     for row in rows:
-        by_key.setdefault((row.region, row.period, row.dims), {})[row.region] = row.value
+        if row.value is not None:
+            by_key.setdefault((row.region, row.period, row.dims), {})[row.region] = row.value
     sums: dict[tuple[str, str, str], FactItem] = {}
     for parent, kids in children_of.items():
         if not kids:

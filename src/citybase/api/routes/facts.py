@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
+import orjson
 from fastapi import APIRouter, Query, Request, Response, status
-from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from citybase.api.csv import csv_response
@@ -76,14 +76,14 @@ def _answer(request: Request, query: SeriesQuery, as_csv: bool, bom: bool) -> Re
     if as_csv:
         return csv_response(list(fact_rows(page.items)), FACT_COLUMNS, "facts.csv", bom=bom)
     # Built directly rather than through FactPublic models, with the schema's fields and types (tests
-    # compare the two).
+    # compare the two), and encoded by orjson: the standard encoder took a fifth of the request's time.
     body = {
         "items": fact_dicts(page.items),
         "total": page.total,
         "limit": query.limit,
         "offset": query.offset,
     }
-    return JSONResponse(body)
+    return Response(orjson.dumps(body), media_type="application/json")
 
 
 @router.get("/revisions", response_model=list[RevisionPublic])
