@@ -55,6 +55,12 @@ class AlreadyExists(CityBaseError):
     code = "already_exists"
 
 
+class InvalidState(CityBaseError):
+    """The object exists but its state does not allow this (submitting or discarding what is not a draft)."""
+
+    code = "invalid_state"
+
+
 class PermissionDenied(CityBaseError):
     code = "permission_denied"
 

@@ -62,6 +62,11 @@ def test_cumulative_is_distinct_from_single_period() -> None:
     assert not single.is_cumulative
     assert ytd != single
     assert ytd.units(Frequency.QUARTER) == [Period.quarter(2024, 1), Period.quarter(2024, 2), single]
+    assert [str(month) for month in parse_period("2023Q1").units(Frequency.MONTH)] == [
+        "2023-01",
+        "2023-02",
+        "2023-03",
+    ]
     # The first quarter is both a single quarter and year-to-date: one key, not two.
     assert parse_period("2024年1-3月") == parse_period("2024Q1")
     assert not parse_period("2024Q1").is_cumulative

@@ -4,6 +4,7 @@ is pointed back at the sheet cell or JSON path it came from."""
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from operator import itemgetter
 
 from sqlalchemy import Connection
 
@@ -39,6 +40,15 @@ def problem_lines(problems: Sequence[Problem]) -> list[AuditLine]:
     ]
 
 
+_KEY = itemgetter(
+    CheckedFact._fields.index("indicator"),
+    CheckedFact._fields.index("region_code"),
+    CheckedFact._fields.index("period"),
+    CheckedFact._fields.index("dims"),
+)
+_VALUE = itemgetter(CheckedFact._fields.index("value"))
+
+
 def audit_facts(
     conn: Connection,
     checked: Sequence[CheckedFact],
@@ -52,12 +62,11 @@ def audit_facts(
     """Run `rules` over the checked values; each finding names the rule and version, values and cells."""
     if not rules:
         return []
-    submitted: dict[Key, float] = {}
-    where: dict[Key, str] = {}
-    for fact, location in zip(checked, locations, strict=True):
-        key = (fact.indicator, fact.region_code, fact.period, fact.dims)
-        submitted[key] = fact.value
-        where[key] = location
+    # Checked facts are named tuples: their keys and values are read by position, in C.
+    keys: list[Key] = list(map(_KEY, checked))
+    submitted: dict[Key, float] = dict(zip(keys, map(_VALUE, checked), strict=True))
+    where: dict[Key, str] = dict(zip(keys, locations, strict=True))
+    del keys
     findings = evaluate(
         [rule for _record, rule in rules],
         submitted,

@@ -1,14 +1,30 @@
-"""`citybase org ...`: organisations (departments and districts)."""
+"""`citybase org ...`: organisations (departments and districts) and their code mappings."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import sys
+from pathlib import Path
+from typing import Annotated, Literal
 
 import typer
 
-from citybase.cli.common import DatabaseUrlOption, console, prepared_database, print_table, reporting_errors
+from citybase.cli.common import (
+    DatabaseUrlOption,
+    console,
+    fail,
+    prepared_database,
+    print_table,
+    reporting_errors,
+)
 
-app = typer.Typer(help="Create and list organisations.", no_args_is_help=True)
+app = typer.Typer(
+    help="Create and list organisations; list, set, remove and import their code mappings.",
+    no_args_is_help=True,
+)
+
+OrgArgument = Annotated[str, typer.Argument(help="Organisation code, e.g. NANSHAN.")]
+KindOption = Annotated[str, typer.Option(help="region or indicator.")]
+LocalOption = Annotated[str, typer.Option(help="The organisation's own code or name, e.g. 南山片区.")]
 
 
 @app.command("create")
@@ -74,3 +90,99 @@ def list_(
         )
     print_table(("code", "name", "kind", "region", "users", "state"), rows)
     console.print(f"{len(found)} organisations")
+
+
+@app.command("mappings")
+def mappings(
+    org: OrgArgument,
+    kind: Annotated[str | None, typer.Option(help="Only region or only indicator mappings.")] = None,
+    format: Annotated[Literal["table", "csv"], typer.Option(help="Output format.")] = "table",
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """List an organisation's code mappings (代码对照): its local codes and names → standard codes."""
+    from citybase.accounts.actor import Actor, Channel
+    from citybase.collection.codemaps import list_code_mappings, mappings_csv
+
+    with (
+        prepared_database(database_url) as (_settings, database),
+        reporting_errors(),
+        database.read() as conn,
+    ):
+        found = list_code_mappings(conn, Actor.system(Channel.CLI), org, kind)
+    if format == "csv":
+        sys.stdout.write(mappings_csv(found))
+        return
+    print_table(
+        ("kind", "local code", "standard code", "standard name", "updated by"),
+        [
+            [item.kind, item.local_code, item.standard_code, item.standard_name, item.updated_by]
+            for item in found
+        ],
+    )
+    console.print(f"{len(found)} mappings")
+
+
+@app.command("map")
+def map_(
+    org: OrgArgument,
+    kind: KindOption,
+    local: LocalOption,
+    standard: Annotated[str, typer.Option(help="The standard code: a division code or an indicator code.")],
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Map a local code or name of the organisation to a standard code (set or change it)."""
+    from citybase.accounts.actor import Actor, Channel
+    from citybase.collection.codemaps import set_code_mapping
+
+    with (
+        prepared_database(database_url) as (_settings, database),
+        reporting_errors(),
+        database.write() as conn,
+    ):
+        item = set_code_mapping(conn, Actor.system(Channel.CLI), org, kind, local, standard)
+    console.print(f"{org}: {item.kind} {item.local_code} → {item.standard_code} ({item.standard_name})")
+
+
+@app.command("unmap")
+def unmap(
+    org: OrgArgument, kind: KindOption, local: LocalOption, database_url: DatabaseUrlOption = None
+) -> None:
+    """Remove one code mapping of the organisation."""
+    from citybase.accounts.actor import Actor, Channel
+    from citybase.collection.codemaps import remove_code_mapping
+
+    with (
+        prepared_database(database_url) as (_settings, database),
+        reporting_errors(),
+        database.write() as conn,
+    ):
+        item = remove_code_mapping(conn, Actor.system(Channel.CLI), org, kind, local)
+    console.print(f"{org}: removed {item.kind} {item.local_code} → {item.standard_code}")
+
+
+@app.command("mappings-import")
+def mappings_import(
+    org: OrgArgument,
+    file: Annotated[
+        Path, typer.Argument(help=".csv or .xlsx with the columns kind, local_code, standard_code.")
+    ],
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Add or change many mappings from a file, all or nothing: any bad row is listed and nothing is kept."""
+    from citybase.accounts.actor import Actor, Channel
+    from citybase.collection.codemap_import import import_code_mappings
+    from citybase.collection.reading import ReadLimits
+
+    if not file.is_file():
+        fail(f"no such file: {file}", 2)
+    data = file.read_bytes()
+    with prepared_database(database_url) as (settings, database), reporting_errors():
+        limits = ReadLimits(max_bytes=settings.upload_max_mb * 1024 * 1024, max_rows=settings.upload_max_rows)
+        with database.write() as conn:
+            result = import_code_mappings(
+                conn, Actor.system(Channel.CLI), org, data, file.name, limits=limits
+            )
+    console.print(
+        f"{org}: {result.rows} mappings read from {file.name}: "
+        f"{result.added} added, {result.changed} changed, {result.unchanged} unchanged"
+    )

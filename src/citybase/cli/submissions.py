@@ -21,10 +21,12 @@ from citybase.cli.common import (
 from citybase.errors import InvalidInput
 
 if TYPE_CHECKING:
+    from citybase.collection.intake import IntakeResult
     from citybase.collection.model import AuditLine
 
 app = typer.Typer(
-    help="Submissions: list them, read their audit reports, approve or return them.", no_args_is_help=True
+    help="Submissions: list them, read audit reports, submit or discard drafts, approve or return them.",
+    no_args_is_help=True,
 )
 
 EXIT_BLOCKED = 2
@@ -57,11 +59,20 @@ def import_file(
     explanation: Annotated[str, typer.Option(help="Explanation (说明) of audit warnings.")] = "",
     corrects: Annotated[int | None, typer.Option(help="The approved submission this corrects.")] = None,
     reason: Annotated[str, typer.Option(help="Why a correction is made.")] = "",
+    cumulative: Annotated[
+        bool,
+        typer.Option("--cumulative", help="The values are year-to-date (年初累计): 2024Q3 is months 1-9."),
+    ] = False,
+    draft: Annotated[
+        bool, typer.Option("--draft", help="Keep it as a draft: checked, not audited, not submitted.")
+    ] = False,
     database_url: DatabaseUrlOption = None,
 ) -> None:
     """Map, check and audit a file, and leave it under review. Exit 0 when no error blocks it, else 2.
 
-    The last line printed is `submission: ID`. Nothing reaches the central store until it is approved."""
+    With --draft it is only read and checked, kept as a draft (exit 0), and submitted later with
+    `citybase submissions submit ID`. The last line printed is `submission: ID`. Nothing reaches the
+    central store until it is approved."""
     from citybase.collection.intake import submit_upload
     from citybase.collection.model import Channel as SubmissionChannel
     from citybase.collection.reading import ReadLimits
@@ -87,11 +98,20 @@ def import_file(
                     explanation=explanation,
                     corrects=corrects,
                     reason=reason,
+                    cumulative=cumulative,
+                    draft=draft,
                 )
         except InvalidInput as error:
             with reporting_errors():
                 raise error
             return  # pragma: no cover - reporting_errors exits
+    _print_result(result)
+
+
+def _print_result(result: IntakeResult) -> None:
+    """The findings, the counts and `submission: ID` last; exit 2 when an error blocks a submission."""
+    from citybase.collection.model import SubmissionStatus
+
     submission = result.submission
     _print_lines(result.lines)
     console.out(
@@ -101,7 +121,7 @@ def import_file(
         highlight=False,
     )
     console.out(f"submission: {submission.id}", highlight=False)
-    if submission.blocked:
+    if submission.blocked and submission.status is not SubmissionStatus.DRAFT:
         raise typer.Exit(EXIT_BLOCKED)
 
 
@@ -176,6 +196,40 @@ def show(
         if name != "mapping":
             console.out(f"{name}: {value}", highlight=False)
     _print_lines(lines)
+
+
+@app.command("submit")
+def submit_command(
+    submission_id: Annotated[int, typer.Argument(help="Number of the draft.")],
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Submit a draft under its number: it is audited and waits for review. Exit 2 when an error blocks it."""
+    from citybase.collection.drafts import submit_draft
+
+    with (
+        prepared_database(database_url) as (_settings, database),
+        reporting_errors(),
+        database.write() as conn,
+    ):
+        result = submit_draft(conn, Actor.system(Channel.CLI), submission_id)
+    _print_result(result)
+
+
+@app.command("discard")
+def discard_command(
+    submission_id: Annotated[int, typer.Argument(help="Number of the draft.")],
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Discard a draft with its values (the ledger keeps a record); a submitted one cannot be discarded."""
+    from citybase.collection.drafts import discard_draft
+
+    with (
+        prepared_database(database_url) as (_settings, database),
+        reporting_errors(),
+        database.write() as conn,
+    ):
+        draft = discard_draft(conn, Actor.system(Channel.CLI), submission_id)
+    console.out(f"submission {draft.id}: discarded ({draft.value_count} values)", highlight=False)
 
 
 @app.command("approve")

@@ -98,7 +98,7 @@ def parse_number(cell: object) -> ParsedNumber | None:
             return _parsed(value, False)
         return _parse_text(cell)
     if isinstance(cell, float):
-        return _parsed(_from_float(cell), False)
+        return _parsed(from_float(cell), False)
     if isinstance(cell, bool):
         raise ValueError("a true/false value is not a number")
     if isinstance(cell, int):
@@ -112,7 +112,7 @@ def parse_number(cell: object) -> ParsedNumber | None:
     raise ValueError(f"a {type(cell).__name__} value is not a number")
 
 
-def _from_float(number: float) -> Decimal:
+def from_float(number: float) -> Decimal:
     if not math.isfinite(number):
         raise ValueError("not a finite number")
     # Excel stores 12 as 12.0: read it as the integer so it equals the same value typed in a CSV.

@@ -7,9 +7,10 @@ units come from the column header, a unit column, a caption ("单位：万元"),
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import attrgetter, itemgetter
 from typing import NamedTuple
 
 from citybase.collection.cells import parse_number
@@ -88,10 +89,32 @@ class RegionResolver:
         return {self.index.entries[p].code for p in positions if self.index.entries[p].is_current}
 
 
+@dataclass(frozen=True)
+class LongTable:
+    """A long table's columns (one value per row; its indicator, region and period in columns), for the
+    column-wise check of clean sheets (collection.columns); `rows` reads the same table row by row."""
+
+    place: str  # the value column, e.g. "数据!D"; a row number completes a location
+    numbers: Sequence[int]
+    regions: Sequence[object]
+    indicators: Sequence[object]
+    periods: Sequence[object]
+    units: Sequence[object] | None
+    values: Sequence[object]
+    column_unit: str | None
+    caption: str | None
+    status: str
+    resolver: RegionResolver
+    vocabulary: Vocabulary
+    rows: Callable[[], Iterator[Offered]]
+
+
 @dataclass
 class Extraction:
-    values: list[Offered] = field(default_factory=list)
+    # A list, or with `lazy` an iterator that adds to `problems` as it goes (read those once it is consumed).
+    values: Iterable[Offered] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    table: LongTable | None = None  # with `lazy`, a long table to check column-wise before reading `values`
 
 
 @dataclass(frozen=True)
@@ -134,9 +157,14 @@ def extract(
     resolver: RegionResolver,
     vocabulary: Vocabulary,
     defaults: Defaults,
+    lazy: bool = False,
+    problems: list[Problem] | None = None,
 ) -> Extraction:
-    """Every value cell of the sheet as an Offered value; problems name the sheet, row and column."""
-    found = Extraction()
+    """Every value cell of the sheet as an Offered value; problems name the sheet, row and column.
+
+    With `lazy` the values come as they are read, so a million-row sheet is checked without holding a
+    million offered values at once. Problems go to `problems` when it is given."""
+    found = Extraction() if problems is None else Extraction(problems=problems)
     roles = {item.target: item.column.index for item in mapping if item.target.startswith("@")}
     value_columns = [item for item in mapping if item.is_value]
     _refuse_unmapped_numbers(layout, mapping, found)
@@ -151,8 +179,87 @@ def extract(
             )
         )
         return found
-    caption = layout.caption_unit
     sheet = layout.sheet
+    columns = [
+        (item.column.index, item.indicator, item.period, item.column.unit, f"{sheet}!{item.column.letter}")
+        for item in value_columns
+    ]
+    if roles.get(Role.REGION) is None and defaults.region is None:
+        found.problems.append(
+            Problem("unmapped", message(N_("Sheet {sheet}: no column names the region"), sheet=sheet))
+        )
+        return found
+    if lazy:
+        found.table = _long_table(layout, columns, roles, resolver, vocabulary, defaults, found.problems)
+        if found.table is None:
+            found.values = _values(layout, columns, roles, resolver, vocabulary, defaults, found.problems)
+    else:
+        found.values = list(_values(layout, columns, roles, resolver, vocabulary, defaults, found.problems))
+    return found
+
+
+def _long_table(
+    layout: SheetLayout,
+    columns: list[tuple[int, str | None, str | None, str | None, str]],
+    roles: dict[str, int],
+    resolver: RegionResolver,
+    vocabulary: Vocabulary,
+    defaults: Defaults,
+    problems: list[Problem],
+) -> LongTable | None:
+    """The sheet as columns when it is a long table: one value column, and region, indicator and period
+    columns (a unit column allowed; breakdowns, statuses and notes go row by row)."""
+    if len(columns) != 1 or len(layout.rows) < _COLUMNS_FROM:
+        return None
+    index, column_indicator, column_period, column_unit, place = columns[0]
+    keyed = (Role.REGION, Role.INDICATOR, Role.PERIOD)
+    if column_indicator or column_period or any(role not in roles for role in keyed):
+        return None
+    if any(role in roles for role in (Role.DIMS, Role.STATUS, Role.NOTE)):
+        return None
+    rows = list(map(attrgetter("cells"), layout.rows))
+
+    def column(at: int) -> list[object]:
+        return list(map(itemgetter(at), rows))
+
+    at_unit = roles.get(Role.UNIT)
+    try:
+        regions, indicators, periods = (column(roles[role]) for role in keyed)
+        units, values = None if at_unit is None else column(at_unit), column(index)
+    except IndexError:
+        return None  # a short row: read row by row
+    return LongTable(
+        place=place,
+        numbers=list(map(attrgetter("number"), layout.rows)),
+        regions=regions,
+        indicators=indicators,
+        periods=periods,
+        units=units,
+        values=values,
+        column_unit=column_unit,
+        caption=layout.caption_unit,
+        status=defaults.status,
+        resolver=resolver,
+        vocabulary=vocabulary,
+        rows=lambda: _values(layout, columns, roles, resolver, vocabulary, defaults, problems),
+    )
+
+
+# Below this many rows a sheet is read row by row: the column-wise check pays off on long tables only.
+_COLUMNS_FROM = 1000
+
+
+def _values(
+    layout: SheetLayout,
+    columns: list[tuple[int, str | None, str | None, str | None, str]],
+    roles: dict[str, int],
+    resolver: RegionResolver,
+    vocabulary: Vocabulary,
+    defaults: Defaults,
+    problems: list[Problem],
+) -> Iterator[Offered]:
+    """The value cells, row by row; problems are added to `problems` on the way."""
+    sheet, caption = layout.sheet, layout.caption_unit
     at_region, at_indicator, at_period = (
         roles.get(Role.REGION),
         roles.get(Role.INDICATOR),
@@ -161,18 +268,8 @@ def extract(
     at_dims, at_unit, at_status, at_note = (
         roles.get(role) for role in (Role.DIMS, Role.UNIT, Role.STATUS, Role.NOTE)
     )
-    columns = [
-        (item.column.index, item.indicator, item.period, item.column.unit, f"{sheet}!{item.column.letter}")
-        for item in value_columns
-    ]
-    if at_region is None and defaults.region is None:
-        found.problems.append(
-            Problem("unmapped", message(N_("Sheet {sheet}: no column names the region"), sheet=sheet))
-        )
-        return found
     indicator_memo: dict[str, str | None] = {}
     period_memo: dict[str, str | None] = {}
-    problems, values = found.problems, found.values
     for row in layout.rows:
         cells = row.cells
         region = defaults.region or ""
@@ -182,24 +279,24 @@ def extract(
                 continue
             region = found_region
         row_indicator = row_period = None
-        if at_indicator is not None and (text := _text(cells[at_indicator])):
+        if at_indicator is not None and (text := cell_text(cells[at_indicator])):
             row_indicator = _memo_indicator(text, vocabulary, indicator_memo)
             if row_indicator is None:
                 problems.append(_problem(sheet, row, at_indicator, N_("Unknown indicator '{text}'"), text))
                 continue
-        if at_period is not None and (text := _text(cells[at_period])):
+        if at_period is not None and (text := cell_text(cells[at_period])):
             row_period = _memo_period(text, period_memo)
             if row_period is None:
                 problems.append(_problem(sheet, row, at_period, N_("'{text}' is not a period"), text))
                 continue
-        dims = _text(cells[at_dims]) if at_dims is not None else ""
-        row_unit = (_text(cells[at_unit]) or None) if at_unit is not None else None
+        dims = cell_text(cells[at_dims]) if at_dims is not None else ""
+        row_unit = (cell_text(cells[at_unit]) or None) if at_unit is not None else None
         status = (
-            (_status(_text(cells[at_status])) or defaults.status)
+            (_status(cell_text(cells[at_status])) or defaults.status)
             if at_status is not None
             else defaults.status
         )
-        note = _text(cells[at_note]) if at_note is not None else ""
+        note = cell_text(cells[at_note]) if at_note is not None else ""
         for index, column_indicator, column_period, column_unit, place in columns:
             cell = cells[index]
             try:
@@ -218,12 +315,9 @@ def extract(
                 problems.append(_problem(sheet, row, index, _NO_PERIOD, ""))
                 continue
             unit = column_unit or row_unit or caption or ("%" if parsed.percent else None)
-            values.append(
-                Offered(
-                    indicator, region, period, dims, unit, parsed.value, status, note, f"{place}{row.number}"
-                )
+            yield Offered(
+                indicator, region, period, dims, unit, parsed.value, status, note, f"{place}{row.number}"
             )
-    return found
 
 
 _NO_PERIOD = N_("No period is named for this value: add a period column or give the period with the upload")
@@ -263,7 +357,7 @@ def _refuse_unmapped_numbers(
 def _row_region(
     row: DataRow, column: int, resolver: RegionResolver, sheet: str, problems: list[Problem]
 ) -> str | None:
-    text = _text(row.cells[column])
+    text = cell_text(row.cells[column])
     if not text:
         problems.append(_problem(sheet, row, column, N_("The region is missing"), ""))
         return None
@@ -303,7 +397,7 @@ def _status(text: str | None) -> str | None:
     return lowered
 
 
-def _text(cell: object) -> str:
+def cell_text(cell: object) -> str:
     """A key cell as text: whole floats from Excel without ".0" (2023.0 → "2023")."""
     if cell is None:
         return ""

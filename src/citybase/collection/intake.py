@@ -9,7 +9,9 @@ every problem pointed at its cell, so the submitter gets one complete report.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+import itertools
+import json
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -23,6 +25,7 @@ from citybase.audit.run import audit_facts, problem_lines
 from citybase.collection.cells import parse_number
 from citybase.collection.extraction import (
     Defaults,
+    LongTable,
     Offered,
     RegionResolver,
     detect_by_content,
@@ -33,7 +36,7 @@ from citybase.collection.mapping import ColumnMapping, Vocabulary, describe, map
 from citybase.collection.memory import code_map, remember_mapping, remembered_mapping
 from citybase.collection.model import AuditLine, Channel, Submission, SubmissionStatus
 from citybase.collection.reading import TEMPLATE_META_SHEET as META_SHEET
-from citybase.collection.reading import RawSheet, ReadLimits, read_upload
+from citybase.collection.reading import RawSheet, ReadLimits, collector_paused, read_upload
 from citybase.collection.sdmx_csv import is_sdmx_csv, read_sdmx_csv
 from citybase.collection.staging import Staged, stage
 from citybase.collection.store import TaskContext, save_submission, task_context
@@ -55,12 +58,39 @@ class SheetPlan:
 
 
 @dataclass
+class Handed:
+    """Values to stage, held only here: `take` empties it, so what the values are read from can be freed."""
+
+    offered: Iterable[Offered]
+    tables: list[LongTable] = field(default_factory=list)
+
+    def take(self) -> tuple[Iterable[Offered], list[LongTable]]:
+        taken = (self.offered, self.tables)
+        self.offered, self.tables = (), []
+        return taken
+
+
+@dataclass
 class Intake:
     org: Organisation
     sheets: list[SheetPlan] = field(default_factory=list)
     offered: list[Offered] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     meta: dict[str, str] = field(default_factory=dict)
+    streams: list[Iterable[Offered]] = field(default_factory=list)  # read lazily: see `every_value`
+    tables: list[LongTable] = field(default_factory=list)  # long tables, checked column-wise first
+
+    def hand_over(self) -> Handed:
+        """Its values and long tables for staging; it lets go of them (and of its sheets' rows), so the rows
+        are freed as staging consumes them rather than kept through the audit."""
+        handed = Handed(self.every_value(), self.tables)
+        self.offered, self.streams, self.tables, self.sheets = [], [], [], []
+        return handed
+
+    def every_value(self) -> Iterable[Offered]:
+        """The offered values; those of sheets read lazily come as they are read (and their problems join
+        `problems` on the way, so read those afterwards). Long tables in `tables` are not among them."""
+        return itertools.chain(self.offered, *self.streams)
 
 
 def read_intake(
@@ -73,8 +103,11 @@ def read_intake(
     period: str | None = None,
     given: Mapping[str, str] | None = None,
     limits: ReadLimits | None = None,
+    lazy: bool = False,
 ) -> Intake:
-    """Read, lay out and map a file, without writing anything (the upload page's preview uses this too)."""
+    """Read, lay out and map a file, without writing anything (the upload page's preview uses this too).
+
+    With `lazy` the values of each sheet are read as they are consumed (see `Intake.every_value`)."""
     org = find_organisation(conn, org_code)
     require(actor, Permission.SUBMIT_DATA, org.id, org.code)
     sheets = read_upload(data, filename, limits=limits or ReadLimits())
@@ -93,7 +126,9 @@ def read_intake(
         if sheet.rows and is_sdmx_csv([str(cell) for cell in sheet.rows[0]]):
             intake.offered.extend(_sdmx(sheet))
             continue
-        _plan_sheet(conn, intake, sheet, vocabulary, resolver, period, given, several=len(sheets) > 1)
+        _plan_sheet(
+            conn, intake, sheet, vocabulary, resolver, period, given, several=len(sheets) > 1, lazy=lazy
+        )
     if not intake.sheets and not intake.offered:
         raise InvalidInput(message(N_("No sheet in {file} holds a table of values"), file=filename))
     return intake
@@ -109,6 +144,7 @@ def _plan_sheet(
     given: Mapping[str, str] | None,
     *,
     several: bool,
+    lazy: bool,
 ) -> None:
     try:
         layout = detect_layout(sheet)
@@ -127,10 +163,16 @@ def _plan_sheet(
         resolver=resolver,
         vocabulary=vocabulary,
         defaults=Defaults(region=intake.org.region_code, period=sheet_period),
+        lazy=lazy,
+        problems=intake.problems,
     )
     intake.sheets.append(SheetPlan(layout, mapping, sheet_period))
-    intake.offered.extend(found.values)
-    intake.problems.extend(found.problems)
+    if found.table is not None:
+        intake.tables.append(found.table)
+    elif lazy:
+        intake.streams.append(found.values)
+    else:
+        intake.offered.extend(found.values)
 
 
 def _sdmx(sheet: RawSheet) -> list[Offered]:
@@ -176,8 +218,15 @@ def submit_upload(
     explanation: str = "",
     corrects: int | None = None,
     reason: str = "",
+    cumulative: bool = False,
+    cumulative_columns: Collection[str] = (),
+    draft: bool = False,
 ) -> IntakeResult:
-    """Read, map, check and audit an uploaded file; keep it as a submission (under review or audit failed)."""
+    """Read, map, check and audit an uploaded file; keep it as a submission (under review or audit failed),
+    or with `draft` as a draft: checked but not audited, and not submitted.
+
+    `cumulative` marks every value year-to-date (年初累计), `cumulative_columns` those of some columns
+    ("Sheet!C")."""
     context = None
     if task:
         # The task's open period is the default for values that name none.
@@ -191,6 +240,7 @@ def submit_upload(
         period=period or (context.period if context else None),
         given=given,
         limits=limits,
+        lazy=True,  # a long table is checked as it is read, never held whole as offered values
     )
     if context is None:
         context = task_context(
@@ -200,26 +250,32 @@ def submit_upload(
     mapping: dict[str, str] = {}
     for plan in intake.sheets:
         mapping.update(describe(plan.mapping))
-    result = _check_audit_and_save(
-        conn,
-        actor,
-        intake.org,
-        intake.offered,
-        intake.problems,
-        context=context,
-        channel=channel,
-        filename=filename,
-        kind=kind,
-        content=data,
-        period=period,
-        mapping=mapping,
-        explanation=explanation,
-        corrects=corrects,
-        reason=reason,
-    )
+    layouts = [(plan.layout.fingerprint, describe(plan.mapping)) for plan in intake.sheets]
+    # Millions of short-lived objects that form no cycles: the collector would only walk them again and
+    # again (a fifth of a million-value import).
+    with collector_paused():
+        result = _check_audit_and_save(
+            conn,
+            actor,
+            intake.org,
+            intake.hand_over(),
+            intake.problems,
+            context=context,
+            channel=channel,
+            filename=filename,
+            kind=kind,
+            content=data,
+            period=period,
+            mapping=mapping,
+            explanation=explanation,
+            corrects=corrects,
+            reason=reason,
+            draft=draft,
+            cumulative=_marked(cumulative_columns, every=cumulative),
+        )
     if not any(problem.code == "unmapped" for problem in intake.problems):
-        for plan in intake.sheets:
-            remember_mapping(conn, actor, intake.org.id, plan.layout.fingerprint, describe(plan.mapping))
+        for fingerprint, described in layouts:
+            remember_mapping(conn, actor, intake.org.id, fingerprint, described)
     return result
 
 
@@ -236,17 +292,32 @@ def submit_items(
     explanation: str = "",
     corrects: int | None = None,
     reason: str = "",
+    cumulative: bool = False,
+    draft: bool = False,
+    draft_id: int | None = None,
 ) -> IntakeResult:
-    """Values sent as JSON by a system or the data-entry grid; each is located by its JSON path."""
+    """Values sent as JSON by a system or the data-entry grid; each is located by its JSON path.
+
+    With `draft` they are kept as a draft; `draft_id` names a draft of the organisation whose values these
+    replace (saved again, or submitted with the same number). `cumulative` marks every value year-to-date
+    (年初累计), as `"cumulative": true` marks one item."""
     org = find_organisation(conn, org_code)
     require(actor, Permission.SUBMIT_DATA, org.id, org.code)
+    from citybase.collection.drafts import editable_draft
     from citybase.collection.store import find_by_client_key, load_lines
+
+    if draft_id is not None:
+        replaced = editable_draft(
+            conn, actor, draft_id, N_("Submission {id} is {status}; only a draft can be changed")
+        )
+        if replaced.org_code != org.code:
+            raise InvalidInput(message(N_("Submission {id} was made by another organisation"), id=draft_id))
 
     if client_key:
         previous = find_by_client_key(conn, org.id, client_key)
         if previous is not None:
             return IntakeResult(previous, load_lines(conn, previous.id))
-    from citybase.collection.jsonitems import offered_from_items
+    from citybase.collection.jsonitems import cumulative_paths, offered_from_items
 
     regions = region_index(conn)
     local = code_map(conn, org.id)
@@ -255,31 +326,47 @@ def submit_items(
         items, resolver=resolver, default_period=period, org_region=org.region_code
     )
     context = task_context(conn, actor, task, org, period)
-    return _check_audit_and_save(
-        conn,
-        actor,
-        org,
-        offered,
-        problems,
-        context=context,
-        channel=channel,
-        filename="",
-        kind="json",
-        content=None,
-        period=period,
-        mapping={},
-        explanation=explanation,
-        corrects=corrects,
-        reason=reason,
-        client_key=client_key,
-    )
+    # A draft keeps the items as sent, so the grid can show them again (cells that are not numbers too).
+    kept = draft or draft_id is not None
+    with collector_paused():
+        return _check_audit_and_save(
+            conn,
+            actor,
+            org,
+            Handed(offered),
+            problems,
+            context=context,
+            channel=channel,
+            filename="",
+            kind="json",
+            content=json.dumps(list(items), ensure_ascii=False, default=str).encode() if kept else None,
+            period=period,
+            mapping={},
+            explanation=explanation,
+            corrects=corrects,
+            reason=reason,
+            client_key=client_key,
+            draft=draft,
+            replacing=draft_id,
+            cumulative=_marked(cumulative_paths(items, every=cumulative), every=False),
+        )
+
+
+def _marked(places: Collection[str], *, every: bool) -> Callable[[str], bool] | None:
+    """Whether a value's location ("Sheet!C5", "$.items[3]") is in a place marked year-to-date."""
+    if every:
+        return lambda _location: True
+    if not places:
+        return None
+    wanted = frozenset(places)
+    return lambda location: location in wanted or location.rstrip("0123456789") in wanted
 
 
 def _check_audit_and_save(
     conn: Connection,
     actor: Actor,
     org: Organisation,
-    offered: list[Offered],
+    handed: Handed,
     problems: list[Problem],
     *,
     context: TaskContext,
@@ -293,27 +380,33 @@ def _check_audit_and_save(
     corrects: int | None,
     reason: str,
     client_key: str | None = None,
+    draft: bool = False,
+    replacing: int | None = None,
+    cumulative: Callable[[str], bool] | None = None,
 ) -> IntakeResult:
     catalog = indicator_catalog(conn)
     regions = region_index(conn)
     checker = FactChecker(catalog, regions, org.code)
-    staged = stage(offered, checker, region_allowed=_area_check(regions, org, actor))
-    if not offered and not problems:
-        raise InvalidInput(message(N_("The submission holds no values")))
-    if context.task_period_id is None:
-        context = _reviewed_by_authority(conn, context, catalog, staged)
-    lines = problem_lines([*problems, *staged.problems])
-    lines += audit_facts(
-        conn,
-        staged.facts,
-        staged.locations,
-        rules=active_rules(conn),
-        catalog=catalog,
-        regions=regions,
-        expected=context.expected_keys(catalog, staged),
+    offered, tables = handed.take()
+    staged = stage(
+        offered,
+        checker,
+        region_allowed=_area_check(regions, org, actor),
+        cumulative=cumulative,
+        tables=tables,
     )
-    errors = sum(1 for line in lines if line.severity == "error")
-    status = SubmissionStatus.AUDIT_FAILED if errors else SubmissionStatus.UNDER_REVIEW
+    del offered, tables  # what the values were read from is no longer needed
+    if not staged.offered and not problems:
+        raise InvalidInput(message(N_("The submission holds no values")))
+    lines = problem_lines([*problems, *staged.problems])
+    if draft:
+        # A draft is only read and checked; the audit runs when it is submitted.
+        status = SubmissionStatus.DRAFT
+    else:
+        context, audited = audit_staged(conn, context, staged, catalog=catalog, regions=regions)
+        lines += audited
+        errors = sum(1 for line in lines if line.severity == "error")
+        status = SubmissionStatus.AUDIT_FAILED if errors else SubmissionStatus.UNDER_REVIEW
     submission = save_submission(
         conn,
         actor,
@@ -333,8 +426,32 @@ def _check_audit_and_save(
         corrects=corrects,
         reason=reason,
         client_key=client_key,
+        replacing=replacing,
     )
     return IntakeResult(submission, lines)
+
+
+def audit_staged(
+    conn: Connection,
+    context: TaskContext,
+    staged: Staged,
+    *,
+    catalog: IndicatorCatalog,
+    regions: RegionIndex,
+) -> tuple[TaskContext, list[AuditLine]]:
+    """The audit rules' findings on checked values, and who reviews them (outside a task, the authority)."""
+    if context.task_period_id is None:
+        context = _reviewed_by_authority(conn, context, catalog, staged)
+    lines = audit_facts(
+        conn,
+        staged.facts,
+        staged.locations,
+        rules=active_rules(conn),
+        catalog=catalog,
+        regions=regions,
+        expected=context.expected_keys(catalog, staged),
+    )
+    return context, lines
 
 
 def _reviewed_by_authority(
@@ -365,4 +482,13 @@ def _area_check(regions: RegionIndex, org: Organisation, actor: Actor) -> Any:
     return allowed
 
 
-__all__ = ["Intake", "IntakeResult", "SheetPlan", "Staged", "read_intake", "submit_items", "submit_upload"]
+__all__ = [
+    "Intake",
+    "IntakeResult",
+    "SheetPlan",
+    "Staged",
+    "audit_staged",
+    "read_intake",
+    "submit_items",
+    "submit_upload",
+]

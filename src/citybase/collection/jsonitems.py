@@ -60,5 +60,14 @@ def offered_from_items(
     return offered, problems
 
 
+def cumulative_paths(items: Sequence[Mapping[str, Any]], *, every: bool) -> frozenset[str]:
+    """The places of the items whose values are year-to-date (年初累计): all of them, or those marked."""
+    return frozenset(
+        f"$.items[{position}]"
+        for position, item in enumerate(items)
+        if every or item.get("cumulative") is True
+    )
+
+
 def _problem(path: str, reason: Message) -> Problem:
     return Problem("invalid", reason, column=path)

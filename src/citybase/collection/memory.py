@@ -1,4 +1,5 @@
-"""What CityBase remembers per organisation: how its sheet layouts map to indicators, and its own codes."""
+"""What CityBase remembers per organisation: how its sheet layouts map to indicators, and its own codes
+(set and listed in collection.codemaps)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,7 @@ from collections.abc import Mapping
 from sqlalchemy import Connection, insert, select, update
 
 from citybase.accounts.actor import Actor
-from citybase.accounts.organisations import find_organisation
-from citybase.accounts.permissions import Permission, require
 from citybase.collection.tables import code_mappings, column_mappings
-from citybase.errors import InvalidInput
-from citybase.ledger import record
-from citybase.messages import N_, message
 from citybase.storage.metadata import utcnow
 
 CODE_KINDS = ("region", "indicator")
@@ -68,41 +64,3 @@ def code_map(conn: Connection, org_id: int) -> dict[str, dict[str, str]]:
     for kind, local, standard in rows:
         found.setdefault(kind, {})[local] = standard
     return found
-
-
-def set_code_mapping(
-    conn: Connection, actor: Actor, org_code: str, kind: str, local: str, standard: str
-) -> None:
-    """Record that the organisation writes `standard` as `local` (its own code or name for it)."""
-    org = find_organisation(conn, org_code)
-    require(actor, Permission.SUBMIT_DATA, org.id, org.code)
-    if kind not in CODE_KINDS:
-        raise InvalidInput(
-            message(
-                N_("Mapping kind '{kind}' must be one of {kinds}"), kind=kind, kinds=", ".join(CODE_KINDS)
-            )
-        )
-    local, standard = local.strip(), standard.strip()
-    if not local or not standard:
-        raise InvalidInput(message(N_("Both the local code and the standard code are needed")))
-    now = utcnow()
-    existing = conn.execute(
-        select(code_mappings.c.id).where(
-            code_mappings.c.org_id == org.id,
-            code_mappings.c.kind == kind,
-            code_mappings.c.local_code == local,
-        )
-    ).scalar_one_or_none()
-    values = {"standard_code": standard, "updated_by": actor.username, "updated_at": now}
-    if existing is None:
-        conn.execute(insert(code_mappings).values(org_id=org.id, kind=kind, local_code=local, **values))
-    else:
-        conn.execute(update(code_mappings).where(code_mappings.c.id == existing).values(**values))
-    record(
-        conn,
-        actor,
-        "code_mapping.set",
-        "organisation",
-        org.code,
-        {"kind": kind, "local": local, "standard": standard},
-    )

@@ -17,6 +17,9 @@ class SubmissionStatus(StrEnum):
     DISTRICT_APPROVED = "district_approved"  # first of two levels done
     APPROVED = "approved"  # published to the central store; locked
     RETURNED = "returned"  # sent back with comments
+    # A draft its organisation threw away: values and file gone, the row and its history kept, so its
+    # number is never given to another submission (SQLite reuses the highest number of a deleted row).
+    DISCARDED = "discarded"
 
 
 class Channel(StrEnum):

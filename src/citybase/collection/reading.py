@@ -321,6 +321,37 @@ def _shape(rows: list[list[Any]], has_value: Callable[[Any], object]) -> list[li
 
 # --- CSV ---------------------------------------------------------------------------------------------
 
+_CHUNK = 4096
+
+
+def _split_sharing_repeats(lines: list[str], delimiter: str) -> list[list[Any]]:
+    """Split lines into cells, making the repeated cells of a long table one string object each.
+
+    Splitting gives every cell its own string: a million-row long table would hold its key columns (codes,
+    names, periods, units) as millions of copies of a few thousand texts, about half the memory of its
+    rows. Columns whose first cells mostly repeat are shared, chunk by chunk; value columns are left alone.
+    """
+    split = str.split
+    rows: list[list[Any]] = []
+    repeating: list[dict[Any, Any] | None] | None = None
+    for start in range(0, len(lines), _CHUNK):
+        chunk = [split(line, delimiter) for line in lines[start : start + _CHUNK]]
+        if len(set(map(len, chunk))) != 1:
+            rows += chunk  # ragged rows: kept as they are (the sheet is shaped later)
+            continue
+        columns = list(zip(*chunk, strict=True))
+        if repeating is None:
+            repeating = [{} if len(set(column)) * 4 <= len(column) else None for column in columns]
+        if len(repeating) != len(columns):
+            rows += chunk
+            continue
+        for index, texts in enumerate(repeating):
+            if texts is not None:
+                column = columns[index]
+                columns[index] = tuple(map(texts.setdefault, column, column))
+        rows += map(list, zip(*columns, strict=True))
+    return rows
+
 
 def read_csv_text(data: bytes) -> tuple[str, str]:
     """(text, encoding): UTF-8 (with or without BOM), UTF-16 with BOM, else what charset_normalizer finds.
@@ -422,8 +453,7 @@ def _split_rows(text: str, delimiter: str, filename: str, limits: ReadLimits) ->
         lines = plain.split("\n")
         if lines[-1] == "":
             lines.pop()
-        split = str.split
-        return [split(line, delimiter) for line in lines]
+        return _split_sharing_repeats(lines, delimiter)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         rows: list[list[Any]] = list(itertools.islice(reader, limits.max_rows + 1))

@@ -57,7 +57,7 @@ def annotated_report(
         for line in lines
     ]
     marks = marks_for(lines, translate)
-    if content is None:
+    if content is None or submission.kind == "json":  # a draft's JSON items are kept, but are no sheet
         return annotate_upload(b"", "csv", [], report, csv_rows=[["—"]], csv_sheet="数据")
     if submission.kind == "csv":
         sheet = read_upload(content, submission.filename or "data.csv")[0]

@@ -4,17 +4,19 @@ dictionary lookups, a multiplication and a range check. A fault shared by many c
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from citybase.collection.extraction import Offered
+from citybase.collection.columns import check_table
+from citybase.collection.extraction import LongTable, Offered
 from citybase.errors import InvalidInput, Problem
 from citybase.facts.checking import FactChecker
 from citybase.facts.model import CheckedFact, FactInput, FactStatus
-from citybase.indicators.model import Alias, Indicator
+from citybase.indicators.model import Alias, Indicator, ValueKind
 from citybase.messages import N_, message
 from citybase.transform.periods import Period
 from citybase.transform.units import conversion_factor
@@ -30,6 +32,7 @@ class Staged:
     facts: list[CheckedFact] = field(default_factory=list)
     locations: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    offered: int = 0  # values looked at, accepted or not
 
 
 @dataclass
@@ -42,6 +45,7 @@ class _Memo:
     indicators: dict[str, Any] = field(default_factory=dict)
     regions: dict[str, Any] = field(default_factory=dict)
     periods: dict[tuple[str, int, bool], Any] = field(default_factory=dict)
+    not_flows: set[int] = field(default_factory=set)  # indicators already refused as cumulative
     dims: dict[tuple[str, int, str], Any] = field(default_factory=dict)
     in_use: dict[tuple[str, int], bool] = field(default_factory=dict)
     factors: dict[tuple[str | None, int, str], Any] = field(default_factory=dict)
@@ -89,11 +93,16 @@ class _Memo:
                 found = self.regions[item.region] = self._collect(code)
         return found
 
-    def period(self, item: Offered, indicator: Indicator, alias: Alias | None) -> Any:
-        key = (item.period, indicator.id, alias is not None and alias.cumulative)
+    def period(self, item: Offered, indicator: Indicator, alias: Alias | None, cumulative: bool) -> Any:
+        if cumulative and indicator.value_kind is not ValueKind.FLOW:
+            return self._not_flow(item, indicator)
+        key = (item.period, indicator.id, cumulative or (alias is not None and alias.cumulative))
         found = self.periods.get(key)
         if found is None:
             period = self.checker.period_of(self._probe(item), indicator, alias)
+            if period is not None and cumulative:
+                # Marked year-to-date (年初累计): "2024Q3" means January to September, as a cumulative alias.
+                period = Period.to_date(period.year, period.end_month)
             shaped = (
                 None
                 if period is None
@@ -101,6 +110,22 @@ class _Memo:
             )
             found = self.periods[key] = self._collect(shaped)
         return found
+
+    def _not_flow(self, item: Offered, indicator: Indicator) -> Any:
+        if indicator.id not in self.not_flows:
+            self.not_flows.add(indicator.id)
+            self.problems.append(
+                _at(
+                    item,
+                    N_(
+                        "{code} is a {kind} indicator, not a flow: values marked year-to-date (年初累计) "
+                        "apply only to flows"
+                    ),
+                    code=indicator.code,
+                    kind=indicator.value_kind.value,
+                )
+            )
+        return _FAILED
 
     def breakdown(self, item: Offered, indicator: Indicator, alias: Alias | None) -> Any:
         key = (item.dims, indicator.id, alias.alias if alias else "")
@@ -138,20 +163,53 @@ def stage(
     checker: FactChecker,
     *,
     region_allowed: Callable[[str], bool],
+    cumulative: Callable[[str], bool] | None = None,
     problem_limit: int = 1000,
+    tables: Sequence[LongTable] = (),
 ) -> Staged:
-    """Check every offered value; all problems are collected (up to `problem_limit`), nothing is raised."""
+    """Check every offered value; all problems are collected (up to `problem_limit`), nothing is raised.
+
+    `cumulative` tells by a value's location whether it was marked year-to-date (年初累计)."""
     staged = Staged()
     memo = _Memo(checker, region_allowed, staged.problems)
     seen: dict[tuple[int, str, str, str], str] = {}
     facts, locations, problems = staged.facts, staged.locations, staged.problems
     # Long tables have as many distinct keys as cells, so the parts are remembered in two halves: what the
     # indicator, period, breakdown and unit mean together, and what the region text means.
-    axes_memo: dict[tuple[str, str, str, str | None], Any] = {}
-    for item in offered:
-        axes = axes_memo.get((item.indicator, item.period, item.dims, item.unit))
+    axes_memo: dict[tuple[str, str, str, str | None, bool], Any] = {}
+
+    def axes_of(item: Offered) -> Any:
+        key = (item.indicator, item.period, item.dims, item.unit, False)
+        found = axes_memo.get(key)
+        if found is None:
+            found = axes_memo[key] = _axes(memo, item, False)
+        return found
+
+    taken = 0
+    accepted = None
+    for table in tables:
+        # One long table is checked column-wise; several, or values marked year-to-date, go row by row.
+        if len(tables) == 1 and cumulative is None and table.status in _STATUSES:
+            accepted = check_table(
+                table, axes_of=axes_of, region_of=memo.region, usable=memo.usable, failed=_FAILED
+            )
+        if accepted is None:
+            offered = itertools.chain(table.rows(), offered)  # read row by row, problems and all
+        else:
+            facts += accepted.facts
+            locations += accepted.locations
+            taken = len(accepted.facts)
+    rest = iter(offered)
+    first_item = next(rest, None)
+    if first_item is not None and accepted is not None:
+        seen.update(zip(accepted.keys(), accepted.locations, strict=True))  # what follows may not repeat it
+    offered = () if first_item is None else itertools.chain((first_item,), rest)
+    for staged.offered, item in enumerate(offered, taken + 1):  # counts what was offered as it goes
+        marked = cumulative is not None and cumulative(item.location)
+        axes_key = (item.indicator, item.period, item.dims, item.unit, marked)
+        axes = axes_memo.get(axes_key)
         if axes is None:
-            axes = axes_memo[(item.indicator, item.period, item.dims, item.unit)] = _axes(memo, item)
+            axes = axes_memo[axes_key] = _axes(memo, item, marked)
         region = memo.region(item)
         if axes is _FAILED or region is _FAILED:
             continue
@@ -210,16 +268,17 @@ def stage(
         locations.append(item.location)
         if len(problems) >= problem_limit:
             break
+    staged.offered = max(staged.offered, taken)
     return staged
 
 
-def _axes(memo: _Memo, item: Offered) -> Any:
+def _axes(memo: _Memo, item: Offered, cumulative: bool) -> Any:
     resolved = memo.indicator(item)
     if resolved is _FAILED:
         return _FAILED
     indicator, alias = resolved
     parts = (
-        memo.period(item, indicator, alias),
+        memo.period(item, indicator, alias, cumulative),
         memo.breakdown(item, indicator, alias),
         memo.factor(item, indicator, alias),
     )

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.sql import Select
 
 from citybase.accounts.actor import Actor
@@ -112,49 +112,58 @@ def save_submission(
     corrects: int | None,
     reason: str,
     client_key: str | None,
+    replacing: int | None = None,
 ) -> Submission:
+    """Keep a submission, or a draft (not submitted, nothing reviewed); `replacing` names a draft whose
+    values, file and findings this replaces in place, so it keeps its number."""
     if corrects is not None:
         _check_correction(conn, actor, org, corrects, reason)
     now = utcnow()
     errors = sum(1 for line in lines if line.severity == "error")
     warnings = sum(1 for line in lines if line.severity == "warning")
-    submission_id = conn.execute(
-        insert(submissions)
-        .values(
-            org_id=org.id,
-            task_period_id=context.task_period_id,
-            reviewer_org_id=context.reviewer_org_id,
-            two_level=context.two_level and org.kind == "district",
-            channel=channel,
-            status=status.value,
-            filename=filename,
-            kind=kind,
-            file_sha256=sha256,
-            client_key=client_key,
-            period=period,
-            corrects_id=corrects,
-            reason=reason,
-            explanation=explanation,
-            value_count=len(staged.facts),
-            error_count=errors,
-            warning_count=warnings,
-            layout=json.dumps(dict(mapping), ensure_ascii=False),
-            created_by=actor.username,
-            created_at=now,
-            submitted_at=now,
-        )
-        .returning(submissions.c.id)
-    ).scalar_one()
+    draft = status is SubmissionStatus.DRAFT
+    row = {
+        "org_id": org.id,
+        "task_period_id": context.task_period_id,
+        "reviewer_org_id": context.reviewer_org_id,
+        "two_level": context.two_level and org.kind == "district",
+        "channel": channel,
+        "status": status.value,
+        "filename": filename,
+        "kind": kind,
+        "file_sha256": sha256,
+        "period": period,
+        "corrects_id": corrects,
+        "reason": reason,
+        "explanation": explanation,
+        "value_count": len(staged.facts),
+        "error_count": errors,
+        "warning_count": warnings,
+        "layout": json.dumps(dict(mapping), ensure_ascii=False),
+        "submitted_at": None if draft else now,
+    }
+    before: SubmissionStatus | None = None
+    if replacing is None:
+        submission_id = conn.execute(
+            insert(submissions)
+            .values(**row, client_key=client_key, created_by=actor.username, created_at=now)
+            .returning(submissions.c.id)
+        ).scalar_one()
+    else:
+        submission_id, before = replacing, SubmissionStatus.DRAFT
+        conn.execute(update(submissions).where(submissions.c.id == replacing).values(**row))
+        clear_staged(conn, replacing, files=True)
     if content is not None:
         conn.execute(insert(submission_files).values(submission_id=submission_id, content=content))
     if status is not SubmissionStatus.AUDIT_FAILED:
         bulk_insert(conn, "submission_values", VALUE_COLUMNS, _value_rows(submission_id, staged))
-    _save_lines(conn, submission_id, lines)
-    add_event(conn, actor, submission_id, None, status, "")
+    save_lines(conn, submission_id, lines)
+    if before is not status:
+        add_event(conn, actor, submission_id, before, status, "")
     record(
         conn,
         actor,
-        "submission.audited",
+        "submission.draft_saved" if draft else "submission.audited",
         "submission",
         str(submission_id),
         {
@@ -165,9 +174,17 @@ def save_submission(
             "warnings": warnings,
             "file_sha256": sha256,
             "corrects": corrects,
+            "from_draft": replacing is not None,
         },
     )
     return get_submission(conn, actor, submission_id)
+
+
+def clear_staged(conn: Connection, submission_id: int, *, files: bool) -> None:
+    """Remove a submission's staged values and findings (and its kept file), before they are replaced."""
+    tables = (submission_values, audit_findings, *((submission_files,) if files else ()))
+    for table in tables:
+        conn.execute(delete(table).where(table.c.submission_id == submission_id))
 
 
 def _check_correction(conn: Connection, actor: Actor, org: Organisation, corrects: int, reason: str) -> None:
@@ -186,8 +203,9 @@ def _check_correction(conn: Connection, actor: Actor, org: Organisation, correct
         raise InvalidInput(message(N_("A correction needs a reason")))
 
 
-def _value_rows(submission_id: int, staged: Staged) -> list[tuple[Any, ...]]:
-    return [
+def _value_rows(submission_id: int, staged: Staged) -> Iterator[tuple[Any, ...]]:
+    """The rows to write, made as they are written rather than held as another million tuples."""
+    return (
         (
             submission_id,
             fact.indicator_id,
@@ -202,10 +220,10 @@ def _value_rows(submission_id: int, staged: Staged) -> list[tuple[Any, ...]]:
             location,
         )
         for fact, location in zip(staged.facts, staged.locations, strict=True)
-    ]
+    )
 
 
-def _save_lines(conn: Connection, submission_id: int, lines: Sequence[AuditLine]) -> None:
+def save_lines(conn: Connection, submission_id: int, lines: Sequence[AuditLine]) -> None:
     if not lines:
         return
     conn.execute(
@@ -295,7 +313,7 @@ def add_event(
     )
 
 
-def _submission_query() -> Select[Any]:
+def submission_query() -> Select[Any]:
     reviewer = organisations.alias("reviewer")
     return (
         select(
@@ -313,7 +331,7 @@ def _submission_query() -> Select[Any]:
     )
 
 
-def _submission(row: Mapping[Any, Any]) -> Submission:
+def submission_of(row: Mapping[Any, Any]) -> Submission:
     return Submission(
         id=row["id"],
         org_code=row["org_code"],
@@ -344,15 +362,19 @@ def _submission(row: Mapping[Any, Any]) -> Submission:
 
 
 def may_view(actor: Actor, submission: Submission, reviewer_org_id: int, org_id: int) -> bool:
+    """Its organisation sees a submission, and so does its reviewer once it is more than a draft."""
     scope = scope_of(actor, Permission.VIEW_SUBMISSIONS)
-    return scope is Scope.ANY or (scope is Scope.OWN_ORG and actor.org_id in (org_id, reviewer_org_id))
+    if scope is Scope.ANY:
+        return True
+    reviewer_sees = actor.org_id == reviewer_org_id and submission.status is not SubmissionStatus.DRAFT
+    return scope is Scope.OWN_ORG and (actor.org_id == org_id or reviewer_sees)
 
 
 def get_submission(conn: Connection, actor: Actor, submission_id: int) -> Submission:
-    row = conn.execute(_submission_query().where(submissions.c.id == submission_id)).mappings().first()
+    row = conn.execute(submission_query().where(submissions.c.id == submission_id)).mappings().first()
     if row is None:
         raise NotFound(message(N_("No submission has the number {id}"), id=submission_id))
-    submission = _submission(row)
+    submission = submission_of(row)
     if not may_view(actor, submission, row["reviewer_org_id"], row["org_id"]):
         raise PermissionDenied(
             message(N_("{actor} may not view submission {id}"), actor=actor.describe(), id=submission_id)
@@ -363,12 +385,12 @@ def get_submission(conn: Connection, actor: Actor, submission_id: int) -> Submis
 def find_by_client_key(conn: Connection, org_id: int, client_key: str) -> Submission | None:
     row = (
         conn.execute(
-            _submission_query().where(submissions.c.org_id == org_id, submissions.c.client_key == client_key)
+            submission_query().where(submissions.c.org_id == org_id, submissions.c.client_key == client_key)
         )
         .mappings()
         .first()
     )
-    return _submission(row) if row else None
+    return submission_of(row) if row else None
 
 
 def list_submissions(
@@ -382,13 +404,19 @@ def list_submissions(
 ) -> list[Submission]:
     """Submissions the actor may see, newest first; `to_review`: those awaiting the actor's organisation."""
     require(actor, Permission.VIEW_SUBMISSIONS)
-    query = _submission_query().order_by(submissions.c.id.desc()).limit(limit)
+    query = submission_query().order_by(submissions.c.id.desc()).limit(limit)
     if scope_of(actor, Permission.VIEW_SUBMISSIONS) is not Scope.ANY:
         query = query.where(
-            (submissions.c.org_id == actor.org_id) | (submissions.c.reviewer_org_id == actor.org_id)
+            (submissions.c.org_id == actor.org_id)
+            | (
+                (submissions.c.reviewer_org_id == actor.org_id)
+                & (submissions.c.status != SubmissionStatus.DRAFT.value)
+            )
         )
     if status:
         query = query.where(submissions.c.status == status)
+    else:
+        query = query.where(submissions.c.status != SubmissionStatus.DISCARDED.value)
     if org:
         query = query.where(organisations.c.code == org)
     if to_review:
@@ -402,7 +430,7 @@ def list_submissions(
                 (submissions.c.reviewer_org_id == actor.org_id)
                 | ((submissions.c.org_id == actor.org_id) & submissions.c.two_level.is_(True))
             )
-    return [_submission(row) for row in conn.execute(query).mappings()]
+    return [submission_of(row) for row in conn.execute(query).mappings()]
 
 
 def staged_facts(

@@ -376,6 +376,9 @@ _STATE = {
 }
 
 
+_SUBMITTED = frozenset(status.value for status, state in _STATE.items() if state in ("submitted", "approved"))
+
+
 def task_board(
     conn: Connection, actor: Actor, code: str, period: str | None = None, *, today: dt.date | None = None
 ) -> Board:
@@ -393,12 +396,18 @@ def task_board(
     current = open_period_for(conn, task, period)
     rows = conn.execute(
         select(submissions.c.id, submissions.c.org_id, submissions.c.status, submissions.c.submitted_at)
-        .where(submissions.c.task_period_id == current.id)
+        .where(
+            submissions.c.task_period_id == current.id,
+            submissions.c.status != SubmissionStatus.DISCARDED.value,
+        )
         .order_by(submissions.c.id)
     ).all()
     latest: dict[int, tuple[int, str, dt.datetime | None]] = {}
     first_accepted: dict[int, dt.datetime] = {}
     for row in rows:
+        earlier = latest.get(row.org_id)
+        if row.status == SubmissionStatus.DRAFT.value and earlier and earlier[1] in _SUBMITTED:
+            continue  # a draft (a correction begun, say) does not hide what was already submitted
         latest[row.org_id] = (row.id, row.status, row.submitted_at)
         if (
             row.status not in (SubmissionStatus.AUDIT_FAILED.value, SubmissionStatus.DRAFT.value)

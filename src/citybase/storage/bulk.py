@@ -5,17 +5,16 @@ text on SQLite), so no per-row work is left to SQLAlchemy."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection
 
 
 def bulk_insert(
-    conn: Connection, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+    conn: Connection, table: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]
 ) -> None:
-    if not rows:
-        return
+    """Write rows (a list, or an iterator making them as they are written) by the fastest path."""
     names = ", ".join(columns)
     driver: Any = conn.connection.driver_connection
     if conn.dialect.name == "postgresql":

@@ -125,7 +125,7 @@ class Period:
         step = frequency.months
         return [
             Period(self.year, start, start + step - 1)
-            for start in range(self.start_month, self.end_month, step)
+            for start in range(self.start_month, self.end_month + 1, step)
         ]
 
     # --- text ---------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from citybase.api.deps import ActorDep, ConnDep, SettingsDep
+from citybase.collection.drafts import discard_draft, submit_draft
 from citybase.collection.intake import IntakeResult, submit_items, submit_upload
 from citybase.collection.model import AuditLine, Channel
 from citybase.collection.reading import ReadLimits
@@ -36,6 +37,9 @@ class SubmissionItem(BaseModel):
     dims: str = ""
     status: str = "final"
     note: str = ""
+    cumulative: bool = Field(
+        default=False, description="The value is year-to-date (年初累计): 2024Q3 means January to September."
+    )
 
 
 class SubmissionBatch(BaseModel):
@@ -48,6 +52,8 @@ class SubmissionBatch(BaseModel):
     explanation: str = ""
     corrects: int | None = None
     reason: str = ""
+    draft: bool = Field(default=False, description="Keep as a draft: checked, not audited, not submitted.")
+    cumulative: bool = Field(default=False, description="Every value is year-to-date (年初累计).")
     items: list[SubmissionItem] = Field(max_length=200_000)
 
 
@@ -114,7 +120,8 @@ def list_all(
 
 @router.post("", status_code=201)
 def submit_batch(body: SubmissionBatch, conn: ConnDep, actor: ActorDep) -> dict[str, Any]:
-    """Submit values as JSON; a repeated request with the same client_key returns the first submission."""
+    """Submit values as JSON, or keep them as a draft; a repeated request with the same client_key returns
+    the first submission."""
     result = submit_items(
         conn,
         actor,
@@ -127,6 +134,8 @@ def submit_batch(body: SubmissionBatch, conn: ConnDep, actor: ActorDep) -> dict[
         explanation=body.explanation,
         corrects=body.corrects,
         reason=body.reason,
+        cumulative=body.cumulative,
+        draft=body.draft,
     )
     return result_json(result)
 
@@ -143,8 +152,11 @@ def upload(
     task: Annotated[str | None, Form()] = None,
     mapping: Annotated[str | None, Form(description='JSON {"header or column letter": "CODE"}')] = None,
     explanation: Annotated[str, Form()] = "",
+    draft: Annotated[bool, Form(description="Keep as a draft, not submitted.")] = False,
+    cumulative: Annotated[bool, Form(description="Every value is year-to-date (年初累计).")] = False,
 ) -> dict[str, Any]:
-    """Upload a file as a department would; it is mapped, checked and audited, and waits for review."""
+    """Upload a file as a department would; it is mapped, checked and audited, and waits for review (or is
+    kept as a draft)."""
     refuse_oversized(request, settings)
     data = read_capped(file, settings.upload_max_mb * 1024 * 1024)
     result = submit_upload(
@@ -158,6 +170,8 @@ def upload(
         given=_given_mapping(mapping),
         limits=limits_of(settings),
         explanation=explanation,
+        cumulative=cumulative,
+        draft=draft,
     )
     return result_json(result)
 
@@ -184,6 +198,19 @@ def read(submission_id: int, conn: ConnDep, actor: ActorDep) -> dict[str, Any]:
         "audit": lines_json(load_lines(conn, submission_id)),
         "events": submission_events_of(conn, actor, submission_id),
     }
+
+
+@router.delete("/{submission_id}")
+def discard(submission_id: int, conn: ConnDep, actor: ActorDep) -> dict[str, Any]:
+    """Discard a draft with its values (409 for anything already submitted)."""
+    draft = discard_draft(conn, actor, submission_id)
+    return {"id": draft.id, "org": draft.org_code, "status": "discarded"}
+
+
+@router.post("/{submission_id}/submit")
+def submit_one(submission_id: int, conn: ConnDep, actor: ActorDep) -> dict[str, Any]:
+    """Submit a draft under its number: it is audited and waits for review, or fails the audit."""
+    return result_json(submit_draft(conn, actor, submission_id))
 
 
 @router.get("/{submission_id}/report.xlsx")

@@ -30,6 +30,7 @@ SUBMISSION_STATUS_LABELS = {
     "district_approved": N_("Approved by the district"),
     "approved": N_("Approved"),
     "returned": N_("Returned"),
+    "discarded": N_("Discarded"),
 }
 
 SEVERITY_LABELS = {"error": N_("Error"), "warning": N_("Warning")}

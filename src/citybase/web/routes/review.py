@@ -17,12 +17,13 @@ from citybase.accounts.organisations import find_organisation
 from citybase.accounts.permissions import Permission, may
 from citybase.api.csv import csv_response
 from citybase.api.deps import ConnDep
+from citybase.collection.drafts import discard_draft, submit_draft
 from citybase.collection.model import Submission, SubmissionStatus
 from citybase.collection.notifications import list_notifications, mark_read, unread_count
 from citybase.collection.report import annotated_report
 from citybase.collection.store import get_submission, list_submissions, load_lines, submission_events_of
 from citybase.collection.workflow import approve, explain, return_submission
-from citybase.errors import InvalidInput
+from citybase.errors import InvalidInput, InvalidState
 from citybase.web.deps import PageDep, check_csrf, redirect, session_of
 from citybase.web.routes.collection_support import (
     COLUMN_ROLE_LABELS,
@@ -118,6 +119,12 @@ def _may_explain(conn: Connection, actor: Actor, submission: Submission) -> bool
     return may(actor, Permission.SUBMIT_DATA, find_organisation(conn, submission.org_code).id)
 
 
+def _may_change_draft(conn: Connection, actor: Actor, submission: Submission) -> bool:
+    if submission.status is not SubmissionStatus.DRAFT:
+        return False
+    return may(actor, Permission.SUBMIT_DATA, find_organisation(conn, submission.org_code).id)
+
+
 def _submission_page(
     page: Page, conn: Connection, submission_id: int, status_code: int = 200, **extra: object
 ) -> Response:
@@ -141,6 +148,7 @@ def _submission_page(
         role_labels=COLUMN_ROLE_LABELS,
         can_decide=_may_decide(conn, actor, submission),
         can_explain=_may_explain(conn, actor, submission),
+        can_change_draft=_may_change_draft(conn, actor, submission),
         deciding_org=submission.deciding_org,
         json_url=f"/api/v1/submissions/{submission_id}",
         csv_url=f"/submissions/{submission_id}?format=csv&bom=true",
@@ -181,15 +189,18 @@ def submission_report(submission_id: int, page: PageDep, conn: ConnDep) -> Respo
 @router.post("/submissions/{submission_id}/{action}", include_in_schema=False)
 def submission_decide(
     submission_id: int,
-    action: Literal["approve", "return", "explain"],
+    action: Literal["approve", "return", "explain", "submit", "discard"],
     page: PageDep,
     conn: ConnDep,
     comment: Annotated[str, Form(max_length=4000)] = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    """Approve (publishes at the last level), return with a comment, or explain the warnings (说明)."""
+    """Approve (publishes at the last level), return with a comment, or explain the warnings (说明); for a
+    draft, submit it or discard it."""
     check_csrf(page, csrf_token)
     actor = session_of(page).actor
+    if action in ("submit", "discard"):
+        return _draft_action(page, conn, submission_id, action)
     try:
         with conn.begin_nested():
             if action == "approve":
@@ -218,6 +229,30 @@ def submission_decide(
         "org": decided.org_name,
     }
     return redirect(f"/submissions/{decided.id}", page=page, flash=("success", text))
+
+
+def _draft_action(page: Page, conn: Connection, submission_id: int, action: str) -> Response:
+    actor = session_of(page).actor
+    try:
+        with conn.begin_nested():
+            if action == "discard":
+                discarded = discard_draft(conn, actor, submission_id)
+                text = page.gettext("Draft #%(id)s was discarded.") % {"id": discarded.id}
+                return redirect("/submissions", page=page, flash=("success", text))
+            submitted = submit_draft(conn, actor, submission_id).submission
+    except (InvalidInput, InvalidState) as error:
+        return _submission_page(
+            page, conn, submission_id, status_code=409, errors={"draft": error.render(page.gettext)}
+        )
+    if submitted.status is SubmissionStatus.AUDIT_FAILED:
+        text = page.ngettext(
+            "Submission #%(id)s failed the audit with %(num)s error; correct it and submit again.",
+            "Submission #%(id)s failed the audit with %(num)s errors; correct them and submit again.",
+            submitted.error_count,
+        ) % {"id": submitted.id, "num": submitted.error_count}
+        return redirect(f"/submissions/{submitted.id}", page=page, flash=("error", text))
+    text = page.gettext("Submission #%(id)s is waiting for review.") % {"id": submitted.id}
+    return redirect(f"/submissions/{submitted.id}", page=page, flash=("success", text))
 
 
 # ---- notifications -----------------------------------------------------------------------------------------

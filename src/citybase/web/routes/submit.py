@@ -4,7 +4,8 @@ confirmation, or a small grid of values typed or pasted from Excel."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
@@ -15,12 +16,13 @@ from citybase.accounts.organisations import Organisation, get_organisation, list
 from citybase.api.deps import ConnDep, SettingsDep
 from citybase.api.routes.submissions import limits_of, read_capped, refuse_oversized
 from citybase.collection.cells import parse_number
+from citybase.collection.drafts import DraftItems, discard_draft, grid_draft
 from citybase.collection.intake import IntakeResult, SheetPlan, read_intake, submit_items, submit_upload
 from citybase.collection.layout import HeaderColumn
 from citybase.collection.mapping import PERIOD_PREFIX, ColumnMapping
 from citybase.collection.model import Channel, SubmissionStatus
 from citybase.collection.tasks import Task, find_task, list_tasks, task_periods_of
-from citybase.errors import CityBaseError, InvalidInput, NotFound
+from citybase.errors import CityBaseError, InvalidInput, InvalidState, NotFound
 from citybase.indicators.model import Indicator
 from citybase.indicators.service import list_indicators
 from citybase.regions.model import Region
@@ -171,8 +173,11 @@ def upload_preview(
     )
 
 
-def _submitted(page: Page, result: IntakeResult) -> Response:
+def _submitted(page: Page, result: IntakeResult, url: str | None = None) -> Response:
     submission = result.submission
+    if submission.status is SubmissionStatus.DRAFT:
+        text = page.gettext("Draft #%(id)s is saved; nothing has been submitted yet.") % {"id": submission.id}
+        return redirect(url or f"/submissions/{submission.id}", page=page, flash=("success", text))
     if submission.status is SubmissionStatus.AUDIT_FAILED:
         text = page.ngettext(
             "Submission #%(id)s failed the audit with %(num)s error; correct it and submit again.",
@@ -198,9 +203,12 @@ def upload_confirm(
     header: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI reads the default, never mutates it
     detected: Annotated[list[str], Form()] = [],  # noqa: B006
     target: Annotated[list[str], Form()] = [],  # noqa: B006
+    cumulative: Annotated[list[str], Form()] = [],  # noqa: B006
+    action: Annotated[Literal["submit", "draft"], Form()] = "submit",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    """Submit the previewed file with the mapping as chosen on the page (kept for the next file like it)."""
+    """Submit the previewed file with the mapping as chosen on the page (kept for the next file like it), or
+    keep it as a draft; `cumulative` names the columns ("Sheet!C") whose values are year-to-date."""
     check_csrf(page, csrf_token)
     actor = session_of(page).actor
     form = {"org": org, "task": task, "period": period.strip()}
@@ -225,6 +233,8 @@ def upload_confirm(
                 given=given or None,
                 limits=limits_of(settings),
                 explanation=explanation.strip(),
+                cumulative_columns=cumulative,
+                draft=action == "draft",
             )
     except (InvalidInput, NotFound) as error:
         return _upload_page(page, conn, form, status_code=422, error=error)
@@ -265,6 +275,7 @@ def _grid_page(
     values: dict[str, str] | None = None,
     cell_errors: dict[str, str] | None = None,
     error: str | None = None,
+    draft: DraftItems | None = None,
 ) -> Response:
     actor = session_of(page).actor
     orgs, tasks = _choices(conn, actor)
@@ -281,7 +292,39 @@ def _grid_page(
         values=values or {},
         cell_errors=cell_errors or {},
         error=error,
+        draft=draft.submission if draft else None,
     )
+
+
+def _draft_of(conn: Connection, actor: Actor, grid: Grid, task: str) -> DraftItems | None:
+    """The organisation's grid draft for the grid's task and period, if it has one."""
+    if not grid.period:
+        return None
+    try:
+        return grid_draft(conn, actor, grid.org, task or None, grid.period)
+    except InvalidInput:
+        return None  # the task is not open for the period typed; the grid says so when submitted
+
+
+def _draft_cells(page: Page, draft: DraftItems) -> tuple[dict[str, str], dict[str, str], list[str]]:
+    """The draft's values by grid cell ("region:CODE"), its findings by cell, and its indicators."""
+    values: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    for position, item in enumerate(draft.items):
+        name = f"{item.get('region', '')}:{item.get('indicator', '')}"
+        values[name] = "" if item.get("value") is None else str(item["value"])
+        found = draft.findings.get(position)
+        if found:
+            errors[name] = "; ".join(line.message.render(page.gettext) for line in found)
+    codes = [str(item.get("indicator", "")) for item in draft.items]
+    return values, errors, list(dict.fromkeys(codes))
+
+
+def _grid_url(grid: Grid, task: str) -> str:
+    query: list[tuple[str, str]] = [("org", grid.org.code), ("task", task), ("period", grid.period)]
+    if not task:
+        query += [("indicator", item.code) for item in grid.indicators]
+    return "/submit/grid?" + urlencode(query)
 
 
 @router.get("/grid", include_in_schema=False)
@@ -293,10 +336,20 @@ def grid_page(
     period: Annotated[str, Query(max_length=32)] = "",
     indicator: Annotated[list[str], Query()] = [],  # noqa: B006 - FastAPI reads the default, never mutates it
 ) -> Response:
-    """Rows are the organisation's region and the regions under it; columns the chosen indicators."""
+    """Rows are the organisation's region and the regions under it; columns the chosen indicators. A draft
+    saved for the same task (or period) is loaded, so the user continues where they stopped."""
     actor = session_of(page).actor
-    grid = _grid(conn, actor, org, task, period.strip(), [code.strip().upper() for code in indicator])
-    return _grid_page(page, conn, grid, {"task": task, "period": grid.period})
+    codes = [code.strip().upper() for code in indicator]
+    grid = _grid(conn, actor, org, task, period.strip(), codes)
+    draft = _draft_of(conn, actor, grid, task)
+    values: dict[str, str] = {}
+    cell_errors: dict[str, str] = {}
+    if draft is not None:
+        values, cell_errors, draft_codes = _draft_cells(page, draft)
+        if not task and not codes:
+            grid = _grid(conn, actor, org, task, grid.period, draft_codes)
+    form = {"task": task, "period": grid.period, "explanation": draft.submission.explanation if draft else ""}
+    return _grid_page(page, conn, grid, form, values=values, cell_errors=cell_errors, draft=draft)
 
 
 @router.post("/grid", include_in_schema=False)
@@ -310,8 +363,10 @@ def grid_submit(
     indicator: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI reads the default, never mutates it
     key: Annotated[list[str], Form()] = [],  # noqa: B006
     value: Annotated[list[str], Form()] = [],  # noqa: B006
+    action: Annotated[Literal["submit", "draft"], Form()] = "submit",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
+    """Submit the grid for review, or save it as a draft (cells that are not numbers are kept, and marked)."""
     check_csrf(page, csrf_token)
     actor = session_of(page).actor
     grid = _grid(conn, actor, org, task, period.strip(), indicator)
@@ -335,17 +390,19 @@ def grid_submit(
                 "unit": units.get(code),
             }
         )
+    draft = action == "draft"
     problem = (
         page.gettext("Correct the cells marked in red.")
-        if cell_errors
+        if cell_errors and not draft
         else page.gettext("Enter at least one value.")
         if not items
         else page.gettext("Name the period of the values.")
         if not grid.period
         else None
     )
+    kept = _draft_of(conn, actor, grid, task)
     if problem:
-        return _grid_page(page, conn, grid, form, 422, typed, cell_errors, problem)
+        return _grid_page(page, conn, grid, form, 422, typed, cell_errors, problem, draft=kept)
     try:
         with conn.begin_nested():
             result = submit_items(
@@ -357,7 +414,29 @@ def grid_submit(
                 task=task or None,
                 period=grid.period or None,
                 explanation=explanation.strip(),
+                draft=draft,
+                draft_id=kept.submission.id if kept else None,
             )
-    except (InvalidInput, NotFound) as error:
-        return _grid_page(page, conn, grid, form, 422, typed, error=error.render(page.gettext))
-    return _submitted(page, result)
+    except (InvalidInput, InvalidState, NotFound) as error:
+        return _grid_page(page, conn, grid, form, 422, typed, error=error.render(page.gettext), draft=kept)
+    return _submitted(page, result, _grid_url(grid, task) if draft else None)
+
+
+@router.post("/grid/discard", include_in_schema=False)
+def grid_discard(
+    page: PageDep,
+    conn: ConnDep,
+    draft: Annotated[int, Form()],
+    org: Annotated[str, Form(max_length=64)] = "",
+    task: Annotated[str, Form(max_length=64)] = "",
+    period: Annotated[str, Form(max_length=32)] = "",
+    indicator: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI reads the default, never mutates it
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    """Discard the grid's draft with its values; the grid is shown again, empty."""
+    check_csrf(page, csrf_token)
+    actor = session_of(page).actor
+    grid = _grid(conn, actor, org, task, period.strip(), indicator)
+    discarded = discard_draft(conn, actor, draft)
+    text = page.gettext("Draft #%(id)s was discarded.") % {"id": discarded.id}
+    return redirect(_grid_url(grid, task), page=page, flash=("success", text))
