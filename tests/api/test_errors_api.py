@@ -114,6 +114,8 @@ SAMPLE_PATH_VALUES = {
     "token_id": "1",
     "conflict_id": "1",
     "submission_id": "1",
+    "run_id": "1",
+    "number": "1",
 }
 
 

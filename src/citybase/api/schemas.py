@@ -217,6 +217,10 @@ class IndicatorPublic(BaseModel):
     notes: str
     version: int
     effective_from: dt.date
+    growth_of: str | None = Field(
+        default=None, description="The level a published growth rate is the growth of."
+    )
+    price_basis: str | None = Field(default=None, description="comparable (可比价) or nominal (现价).")
     resolved_from: str | None = Field(default=None, description="The alias this was looked up by, if any.")
     alias_unit: str | None = None
     alias_dims: str | None = None
@@ -251,6 +255,8 @@ class IndicatorWrite(BaseModel):
     formula: str | None = None
     definition: str = ""
     notes: str = ""
+    growth_of: str | None = None
+    price_basis: str | None = None
     effective_from: dt.date | None = Field(default=None, description="When a changed 口径 takes effect.")
     change_note: str = ""
 

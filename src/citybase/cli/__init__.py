@@ -6,16 +6,23 @@ import typer
 
 from citybase import __version__
 from citybase.cli import (
+    analysis,
+    anomalies,
+    brief,
+    dashboards,
     db,
     demo,
     facts,
+    forecast,
     indicators,
     ledger,
     orgs,
+    quality,
     regions,
     rules,
     serve,
     submissions,
+    targets,
     tasks,
     tokens,
     users,
@@ -42,6 +49,13 @@ app.command("import")(submissions.import_file)
 app.add_typer(submissions.app, name="submissions")
 app.add_typer(tasks.app, name="tasks")
 app.add_typer(rules.app, name="rules")
+app.add_typer(forecast.app, name="forecast")
+app.add_typer(analysis.app, name="analysis")
+app.command("brief")(brief.brief)
+app.add_typer(dashboards.app, name="dashboards")
+app.add_typer(targets.app, name="targets")
+app.command("quality")(quality.quality)
+app.command("anomalies")(anomalies.anomalies)
 
 
 def _version(value: bool) -> None:

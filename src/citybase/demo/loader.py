@@ -17,7 +17,9 @@ from citybase.accounts.organisations import create_organisation
 from citybase.accounts.passwords import hash_password
 from citybase.accounts.users import create_user
 from citybase.demo.collection import load_collection
+from citybase.demo.dashboards import load_dashboards
 from citybase.demo.statistics import load_indicator_system, load_series
+from citybase.demo.targets import load_targets
 from citybase.regions.loader import load_bundled_streets
 from citybase.site import HOME_REGION, set_setting
 
@@ -114,6 +116,8 @@ def load_demo(conn: Connection, actor: Actor, progress: Progress | None = None) 
     report("statistical series", total - 1, total)
     series = load_series(conn, actor)
     load_collection(conn, actor)
+    load_dashboards(conn, actor)
+    load_targets(conn, actor)
     report("done", total, total)
     samples = tuple(
         name

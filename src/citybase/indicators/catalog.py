@@ -22,6 +22,7 @@ from citybase.indicators.model import (
     Dimension,
     DimensionMember,
     Indicator,
+    PriceBasis,
     RegionAggregation,
     Status,
     TimeAggregation,
@@ -104,6 +105,8 @@ def _indicator(
         effective_from=effective,
         reporters=reporters,
         dimensions=dims,
+        growth_of=row["growth_of"],
+        price_basis=PriceBasis(row["price_basis"]) if row["price_basis"] else None,
     )
 
 

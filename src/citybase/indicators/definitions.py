@@ -14,6 +14,7 @@ from citybase.indicators.catalog import IndicatorCatalog
 from citybase.indicators.formulas import find_cycle, parse_formula
 from citybase.indicators.model import (
     DEFAULT_AGGREGATION,
+    PriceBasis,
     RegionAggregation,
     Status,
     TimeAggregation,
@@ -50,6 +51,8 @@ class IndicatorInput:
     formula: str | None = None
     definition: str = ""
     notes: str = ""
+    growth_of: str | None = None
+    price_basis: str | None = None
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any]) -> IndicatorInput:
@@ -169,7 +172,53 @@ def check_indicator(
         )
     if data.formula:
         problems += _check_formula(data, catalog, arriving, unit_ok)
+    if data.price_basis:
+        _choice(data.price_basis, PriceBasis, "price_basis", problems)
+    if data.growth_of:
+        problems += _check_growth_link(data, kind, catalog, arriving)
     return problems
+
+
+LEVEL_KINDS = (ValueKind.FLOW, ValueKind.STOCK, ValueKind.INDEX)
+
+
+def _check_growth_link(
+    data: IndicatorInput, kind: ValueKind | None, catalog: IndicatorCatalog, pending: Mapping[str, str | None]
+) -> list[Problem]:
+    """A published growth rate names the level it is the growth of: a known flow, stock or index."""
+    target = data.growth_of or ""
+    if kind is not None and kind is not ValueKind.GROWTH_RATE:
+        return [
+            Problem(
+                "invalid",
+                message(
+                    N_("Only a growth rate can be the growth of another indicator; {code} is a {kind}"),
+                    code=data.code,
+                    kind=kind.value,
+                ),
+                column="growth_of",
+            )
+        ]
+    if target == data.code:
+        return [Problem("invalid", message(N_("An indicator cannot be its own growth")), column="growth_of")]
+    level = catalog.by_code.get(target)
+    if level is None:
+        if target in pending:
+            return []
+        return [Problem("unknown", message(N_("Unknown indicator {code}"), code=target), column="growth_of")]
+    if level.value_kind not in LEVEL_KINDS:
+        return [
+            Problem(
+                "invalid",
+                message(
+                    N_("{code} is a {kind}; a growth rate is the growth of a flow, a stock or an index"),
+                    code=target,
+                    kind=level.value_kind.value,
+                ),
+                column="growth_of",
+            )
+        ]
+    return []
 
 
 def _check_formula(

@@ -38,8 +38,10 @@ VERSION = 1
 INDICATOR_FIELDS = (
     "code", "name", "name_en", "category", "unit", "frequency", "value_kind", "region_aggregation",
     "time_aggregation", "weight_indicator", "decimals", "min_value", "max_value", "authoritative_org",
-    "reporters", "dimensions", "status", "formula", "definition", "notes",
+    "reporters", "dimensions", "status", "formula", "definition", "notes", "growth_of", "price_basis",
 )  # fmt: skip
+# Fields added after the first release: documents and workbooks without them still import.
+OPTIONAL_FIELDS = ("growth_of", "price_basis")
 
 
 def export_system(conn: Connection, actor: Actor) -> dict[str, Any]:
@@ -59,6 +61,7 @@ def export_system(conn: Connection, actor: Actor) -> dict[str, Any]:
             region_aggregation=item.region_aggregation.value,
             time_aggregation=item.time_aggregation.value,
             status=item.status.value,
+            price_basis=item.price_basis.value if item.price_basis else None,
             authoritative_org=item.authoritative_org,
             reporters=sorted(item.reporters),
             dimensions=sorted(item.dimensions),

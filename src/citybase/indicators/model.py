@@ -30,6 +30,13 @@ class TimeAggregation(StrEnum):
     NONE = "none"
 
 
+class PriceBasis(StrEnum):
+    """Whether values (or a growth rate) are at comparable prices (可比价) or current prices (现价)."""
+
+    COMPARABLE = "comparable"
+    NOMINAL = "nominal"
+
+
 class Status(StrEnum):
     DRAFT = "draft"
     ACTIVE = "active"
@@ -84,6 +91,8 @@ class Indicator:
     effective_from: dt.date
     reporters: tuple[str, ...] = ()
     dimensions: tuple[str, ...] = ()
+    growth_of: str | None = None  # the level indicator whose published growth rate this is
+    price_basis: PriceBasis | None = None
 
     @property
     def is_derived(self) -> bool:

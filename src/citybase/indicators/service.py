@@ -35,6 +35,10 @@ from citybase.storage.metadata import utcnow
 # Fields whose change alters what the numbers mean (口径): changing one makes a new version.
 DEFINING_FIELDS = ("definition", "unit", "formula")
 EARLIEST = dt.date(1949, 1, 1)
+LOGGED_FIELDS = (
+    "name", "unit", "frequency", "value_kind", "status", "decimals", "definition", "formula", "growth_of",
+    "price_basis",
+)  # fmt: skip
 
 
 def _org_ids(conn: Connection) -> dict[str, int]:
@@ -68,6 +72,8 @@ def _values(data: IndicatorInput, org_ids: dict[str, int]) -> dict[str, object]:
         "formula": data.formula or None,
         "definition": data.definition,
         "notes": data.notes,
+        "growth_of": data.growth_of or None,
+        "price_basis": data.price_basis or None,
     }
 
 
@@ -239,7 +245,7 @@ def revise_indicator(
     bump_revision(conn, INDICATORS_REVISION)
     changed = {
         name: [str(getattr(current, name)), str(getattr(data, name))]
-        for name in ("name", "unit", "frequency", "value_kind", "status", "decimals", "definition", "formula")
+        for name in LOGGED_FIELDS
         if str(getattr(current, name)) != str(getattr(data, name))
     }
     record(

@@ -53,6 +53,8 @@ indicators = Table(
     Column("notes", Text, nullable=False, server_default=""),
     Column("version", Integer, nullable=False, server_default="1"),
     Column("effective_from", Date, nullable=False),
+    Column("growth_of", String(64), nullable=True),
+    Column("price_basis", String(12), nullable=True),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
     Index("ix_indicators_category_code", "category_code"),

@@ -12,7 +12,7 @@ import xlsxwriter
 from python_calamine import CalamineWorkbook
 
 from citybase.errors import InvalidInput
-from citybase.indicators.exchange import FORMAT, INDICATOR_FIELDS, VERSION
+from citybase.indicators.exchange import FORMAT, INDICATOR_FIELDS, OPTIONAL_FIELDS, VERSION
 from citybase.messages import N_, message
 
 LIST_FIELDS = ("reporters", "dimensions")
@@ -110,7 +110,7 @@ def _rows(book: CalamineWorkbook, name: str, fields: tuple[str, ...]) -> list[di
     if not values:
         return []
     header = [str(cell).strip() for cell in values[0]]
-    missing = [field for field in fields if field not in header]
+    missing = [field for field in fields if field not in header and field not in OPTIONAL_FIELDS]
     if missing:
         raise InvalidInput(
             message(
@@ -167,7 +167,7 @@ def read_workbook(content: bytes) -> dict[str, Any]:
         )
     indicators = []
     for row in _rows(book, "indicators", INDICATOR_FIELDS):
-        item: dict[str, Any] = {name: _text(row[name]) for name in INDICATOR_FIELDS}
+        item: dict[str, Any] = {name: _text(row.get(name)) for name in INDICATOR_FIELDS}
         for name in LIST_FIELDS:
             item[name] = [part for part in (item[name] or "").split(";") if part]
         item["decimals"] = int(float(row["decimals"] or 0))

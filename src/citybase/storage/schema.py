@@ -3,8 +3,11 @@
 from sqlalchemy import MetaData
 
 import citybase.accounts.tables
+import citybase.analysis.forecast_tables
+import citybase.analysis.target_tables
 import citybase.audit.tables
 import citybase.collection.tables
+import citybase.dashboards.tables
 import citybase.facts.tables
 import citybase.indicators.tables
 import citybase.ledger.tables

@@ -13,14 +13,20 @@ from citybase.errors import CityBaseError
 from citybase.web.deps import LoginRequired, language_of, login_redirect, read_flashes
 from citybase.web.routes import (
     account,
+    analysis,
+    anomalies,
     auth,
+    brief,
+    cockpit,
     collection,
     conflicts,
+    dashboards,
     data,
     home,
     indicators,
     ledger,
     orgs,
+    quality,
     regions,
     review,
     rules,
@@ -38,6 +44,12 @@ def install_web(app: FastAPI) -> ErrorRenderer:
     pages = (auth, home, regions, orgs, indicators, data, conflicts, account, ledger)
     for module in (*pages, collection, submit, review, rules):
         app.include_router(module.router)
+    app.include_router(brief.router)
+    app.include_router(analysis.router)
+    app.include_router(anomalies.router)
+    app.include_router(cockpit.router)
+    app.include_router(quality.router)
+    app.include_router(dashboards.router)
 
     @app.exception_handler(LoginRequired)
     async def on_login_required(_request: Request, exc: LoginRequired) -> Response:

@@ -39,7 +39,7 @@
         var geo = JSON.parse(document.getElementById(element.dataset.map).textContent);
         echarts.registerMap(element.dataset.map, geo);
       }
-      var chart = echarts.init(element, null, { renderer: "svg" });
+      var chart = echarts.init(element, null, { renderer: element.dataset.renderer || "svg" });
       chart.setOption(option);
       if (element.dataset.linkPrefix) {
         chart.on("click", function (params) {
@@ -51,6 +51,17 @@
       window.addEventListener("resize", function () { chart.resize(); });
     });
   }
+  // A button marked data-chart-png="ID" saves that chart as a PNG (charts drawn with data-renderer="canvas").
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-chart-png]");
+    if (!button || typeof echarts === "undefined") { return; }
+    var chart = echarts.getInstanceByDom(document.getElementById(button.dataset.chartPng));
+    if (!chart) { return; }
+    var link = document.createElement("a");
+    link.href = chart.getDataURL({ type: "png", pixelRatio: 2, backgroundColor: "#ffffff" });
+    link.download = button.dataset.filename || "chart.png";
+    link.click();
+  });
   document.addEventListener("DOMContentLoaded", function () { drawCharts(document); });
   document.addEventListener("htmx:afterSettle", function (event) { drawCharts(event.detail.elt); });
 
