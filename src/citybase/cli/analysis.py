@@ -14,7 +14,7 @@ import typer
 from sqlalchemy import Connection
 
 from citybase.accounts.actor import Actor, Channel
-from citybase.cli.common import DatabaseUrlOption, fail, prepared_database, print_table, reporting_errors
+from citybase.cli.common import DatabaseUrlOption, console_transaction, fail, print_table
 
 app = typer.Typer(help="Analysis: growth, structure, contributions, rankings, indices.", no_args_is_help=True)
 
@@ -51,11 +51,7 @@ def _options(as_of: str | None, status: str | None, dims: str) -> Any:
 
 
 def _run(database_url: str | None, format: str, compute: Callable[[Connection, Actor], Result]) -> None:
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.read() as conn,
-    ):
+    with console_transaction(database_url, write=False) as conn:
         result = compute(conn, Actor.system(Channel.CLI))
     if format == "json":
         sys.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False, indent=1, default=str) + "\n")

@@ -12,14 +12,7 @@ from typing import Annotated, Literal
 import typer
 
 from citybase.accounts.actor import Actor, Channel
-from citybase.cli.common import (
-    DatabaseUrlOption,
-    console,
-    fail,
-    prepared_database,
-    print_table,
-    reporting_errors,
-)
+from citybase.cli.common import DatabaseUrlOption, console, console_transaction, fail, print_table
 
 TABLE_COLUMNS = [
     "severity",
@@ -84,11 +77,7 @@ def anomalies(
         limit=limit,
         offset=offset,
     )
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.read() as conn,
-    ):
+    with console_transaction(database_url, write=False) as conn:
         report = find_anomalies(conn, Actor.system(Channel.CLI), query)
     if format == "json":
         sys.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False, indent=1) + "\n")

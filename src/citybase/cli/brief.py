@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 import typer
 
 from citybase.accounts.actor import Actor, Channel
-from citybase.cli.common import DatabaseUrlOption, console, fail, prepared_database, reporting_errors
+from citybase.cli.common import DatabaseUrlOption, console, console_transaction, fail
 
 
 def brief(
@@ -41,11 +41,7 @@ def brief(
             fail(f"--as-of: '{as_of}' is not an ISO 8601 date and time", 2)
         moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
     options = BriefOptions(as_of=moment, forecast=forecast, horizon=horizon)
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.read() as conn,
-    ):
+    with console_transaction(database_url, write=False) as conn:
         found = make_brief(conn, Actor.system(Channel.CLI), region, period, options)
     if format == "json":
         content = (json.dumps(found.as_dict(), ensure_ascii=False, indent=1, default=str) + "\n").encode()

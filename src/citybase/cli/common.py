@@ -11,6 +11,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import Connection
 
 from citybase.errors import CityBaseError
 from citybase.settings import Settings, get_settings
@@ -98,6 +99,17 @@ def prepared_database(database_url: str | None) -> Iterator[tuple[Settings, Data
             yield settings, database
         finally:
             database.dispose()
+
+
+@contextmanager
+def console_transaction(database_url: str | None, *, write: bool) -> Iterator[Connection]:
+    """A transaction on the prepared database; an error rolls it back and is reported for the console."""
+    with (
+        prepared_database(database_url) as (_settings, database),
+        reporting_errors(),
+        database.write() if write else database.read() as conn,
+    ):
+        yield conn
 
 
 def read_secret_from_stdin() -> str:

@@ -10,14 +10,7 @@ from typing import Annotated, Literal
 import typer
 
 from citybase.accounts.actor import Actor, Channel
-from citybase.cli.common import (
-    DatabaseUrlOption,
-    console,
-    fail,
-    prepared_database,
-    print_table,
-    reporting_errors,
-)
+from citybase.cli.common import DatabaseUrlOption, console, console_transaction, fail, print_table
 
 app = typer.Typer(
     help="Dashboards made by analysts (自定义看板): definitions and sharing.", no_args_is_help=True
@@ -31,11 +24,7 @@ def list_(database_url: DatabaseUrlOption = None) -> None:
     """Every dashboard, the most recently changed first."""
     from citybase.dashboards.service import list_dashboards
 
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.read() as conn,
-    ):
+    with console_transaction(database_url, write=False) as conn:
         found = list_dashboards(conn, Actor.system(Channel.CLI))
     print_table(
         ("code", "title", "owner", "org", "sharing", "panels", "updated"),
@@ -59,11 +48,7 @@ def show(code: str, database_url: DatabaseUrlOption = None) -> None:
     """A dashboard's owner, sharing and panels."""
     from citybase.dashboards.service import get_dashboard
 
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.read() as conn,
-    ):
+    with console_transaction(database_url, write=False) as conn:
         found = get_dashboard(conn, Actor.system(Channel.CLI), code)
     shared = f" ({', '.join(found.definition.shared_with)})" if found.definition.shared_with else ""
     console.print(f"{found.code}: {found.title}")
@@ -98,11 +83,7 @@ def export(
     """The definition as JSON, to import into another CityBase."""
     from citybase.dashboards.service import get_dashboard
 
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.read() as conn,
-    ):
+    with console_transaction(database_url, write=False) as conn:
         found = get_dashboard(conn, Actor.system(Channel.CLI), code)
     text = json.dumps(found.definition.as_dict(), ensure_ascii=False, indent=2) + "\n"
     if output is None:
@@ -127,11 +108,7 @@ def import_(
         data = json.loads(text)
     except json.JSONDecodeError as error:
         fail(f"{file} is not JSON: {error}", 2)
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.write() as conn,
-    ):
+    with console_transaction(database_url, write=True) as conn:
         found = upsert_dashboard(conn, Actor.system(Channel.CLI), data, replace=replace, owner=owner)
     console.print(f"dashboard {found.code} imported: {len(found.panels)} panels, owned by {found.owner}")
 
@@ -148,11 +125,7 @@ def delete(code: str, database_url: DatabaseUrlOption = None) -> None:
     """Delete a dashboard (recorded in the ledger with its definition)."""
     from citybase.dashboards.service import delete_dashboard
 
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.write() as conn,
-    ):
+    with console_transaction(database_url, write=True) as conn:
         delete_dashboard(conn, Actor.system(Channel.CLI), code)
     console.print(f"dashboard {code} deleted")
 
@@ -169,11 +142,7 @@ def share(
     """Set who may see a dashboard."""
     from citybase.dashboards.service import share_dashboard
 
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.write() as conn,
-    ):
+    with console_transaction(database_url, write=True) as conn:
         found = share_dashboard(conn, Actor.system(Channel.CLI), code, sharing, org or [])
     named = f": {', '.join(found.definition.shared_with)}" if found.definition.shared_with else ""
     console.print(f"dashboard {found.code} shared with {found.sharing.value}{named}")

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 import typer
 
 from citybase.accounts.actor import Actor, Channel
-from citybase.cli.common import DatabaseUrlOption, prepared_database, print_table, reporting_errors
+from citybase.cli.common import DatabaseUrlOption, console_transaction, print_table
 
 app = typer.Typer(help="The central store: query series.", no_args_is_help=True)
 
@@ -37,11 +37,7 @@ def query(
     if as_of:
         moment = dt.datetime.fromisoformat(as_of)
         moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.read() as conn,
-    ):
+    with console_transaction(database_url, write=False) as conn:
         page = query_facts(
             conn,
             Actor.system(Channel.CLI),

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import typer
 
 from citybase.accounts.actor import Actor, Channel
-from citybase.cli.common import DatabaseUrlOption, console, prepared_database, print_table, reporting_errors
+from citybase.cli.common import DatabaseUrlOption, console, console_transaction, print_table
 
 if TYPE_CHECKING:
     from citybase.analysis.forecast_runs import ForecastRun
@@ -117,11 +117,7 @@ def run(
     """Backtest the models, forecast with the best, and store the run."""
     from citybase.analysis.forecast_runs import run_forecast
 
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.write() as conn,
-    ):
+    with console_transaction(database_url, write=True) as conn:
         found = run_forecast(
             conn,
             Actor.system(Channel.CLI),
@@ -144,11 +140,7 @@ def show(
     """Print a stored run: inputs, backtest scores and forecast points."""
     from citybase.analysis.forecast_runs import get_run
 
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.read() as conn,
-    ):
+    with console_transaction(database_url, write=False) as conn:
         found = get_run(conn, Actor.system(Channel.CLI), run_id)
     _print_run(found, format)
 
@@ -163,11 +155,7 @@ def list_(
     """Stored runs, newest first."""
     from citybase.analysis.forecast_runs import list_runs
 
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.read() as conn,
-    ):
+    with console_transaction(database_url, write=False) as conn:
         runs = list_runs(conn, Actor.system(Channel.CLI), indicator=indicator, region=region, limit=limit)
     print_table(
         ("run", "indicator", "region", "frequency", "horizon", "model", "MASE", "naive MASE", "created"),
@@ -196,11 +184,7 @@ def reproduce(
     """Fit a stored run's inputs again with its settings; exit 1 when the result differs."""
     from citybase.analysis.forecast_runs import reproduce as reproduce_run
 
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.read() as conn,
-    ):
+    with console_transaction(database_url, write=False) as conn:
         found = reproduce_run(conn, Actor.system(Channel.CLI), run_id)
     if found.identical:
         console.print(
@@ -232,11 +216,7 @@ def scenario(
     """What-if: the indicator's base and scenario paths when the driver changes (nothing is stored)."""
     from citybase.analysis.forecast_scenario import Driver, run_scenario
 
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.read() as conn,
-    ):
+    with console_transaction(database_url, write=False) as conn:
         found = run_scenario(
             conn,
             Actor.system(Channel.CLI),

@@ -12,6 +12,7 @@ from citybase.accounts.actor import Actor, Channel
 from citybase.cli.common import (
     DatabaseUrlOption,
     console,
+    console_transaction,
     fail,
     prepared_database,
     print_table,
@@ -30,11 +31,7 @@ def export(
     from citybase.indicators.exchange import export_system
     from citybase.indicators.workbook import document_bytes, write_workbook
 
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.read() as conn,
-    ):
+    with console_transaction(database_url, write=False) as conn:
         document = export_system(conn, Actor.system(Channel.CLI))
     content = write_workbook(document) if file.suffix.lower() == ".xlsx" else document_bytes(document)
     file.write_bytes(content)
@@ -80,11 +77,7 @@ def list_(
     """List indicators with their unit, frequency and authoritative department."""
     from citybase.indicators.service import list_indicators
 
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.read() as conn,
-    ):
+    with console_transaction(database_url, write=False) as conn:
         found = list_indicators(conn, Actor.system(Channel.CLI), q=q, category=category)
     print_table(
         ("code", "name", "unit", "frequency", "kind", "source", "status"),

@@ -13,6 +13,7 @@ from citybase.accounts.actor import Actor, Channel
 from citybase.cli.common import (
     DatabaseUrlOption,
     console,
+    console_transaction,
     fail,
     prepared_database,
     print_table,
@@ -52,11 +53,7 @@ def verify(
             closing = (len(records), head) if head else None
             result = verify_records(records, closing, len(records), report)
         else:
-            with (
-                prepared_database(database_url) as (_settings, database),
-                reporting_errors(),
-                database.read() as conn,
-            ):
+            with console_transaction(database_url, write=False) as conn:
                 result = verify_chain(conn, Actor.system(Channel.CLI), report)
     if not result.ok:
         fail(result.describe())
@@ -74,11 +71,7 @@ def list_(
     """Show the newest ledger entries."""
     from citybase.ledger import LedgerFilter, list_entries
 
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.read() as conn,
-    ):
+    with console_transaction(database_url, write=False) as conn:
         entries = list_entries(
             conn, Actor.system(Channel.CLI), LedgerFilter(actor=user, org=org, action=action), limit=limit
         )

@@ -11,6 +11,7 @@ import typer
 from citybase.cli.common import (
     DatabaseUrlOption,
     console,
+    console_transaction,
     fail,
     prepared_database,
     print_table,
@@ -43,11 +44,7 @@ def create(
     from citybase.accounts.actor import Actor, Channel
     from citybase.accounts.organisations import create_organisation
 
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.write() as conn,
-    ):
+    with console_transaction(database_url, write=True) as conn:
         org = create_organisation(
             conn,
             Actor.system(Channel.CLI),
@@ -70,11 +67,7 @@ def list_(
     from citybase.accounts.actor import Actor, Channel
     from citybase.accounts.organisations import list_organisations
 
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.read() as conn,
-    ):
+    with console_transaction(database_url, write=False) as conn:
         found = list_organisations(conn, Actor.system(Channel.CLI), kind)
     rows: list[list[str]] = []
     for org in found:
@@ -103,11 +96,7 @@ def mappings(
     from citybase.accounts.actor import Actor, Channel
     from citybase.collection.codemaps import list_code_mappings, mappings_csv
 
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.read() as conn,
-    ):
+    with console_transaction(database_url, write=False) as conn:
         found = list_code_mappings(conn, Actor.system(Channel.CLI), org, kind)
     if format == "csv":
         sys.stdout.write(mappings_csv(found))
@@ -134,11 +123,7 @@ def map_(
     from citybase.accounts.actor import Actor, Channel
     from citybase.collection.codemaps import set_code_mapping
 
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.write() as conn,
-    ):
+    with console_transaction(database_url, write=True) as conn:
         item = set_code_mapping(conn, Actor.system(Channel.CLI), org, kind, local, standard)
     console.print(f"{org}: {item.kind} {item.local_code} → {item.standard_code} ({item.standard_name})")
 
@@ -151,11 +136,7 @@ def unmap(
     from citybase.accounts.actor import Actor, Channel
     from citybase.collection.codemaps import remove_code_mapping
 
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.write() as conn,
-    ):
+    with console_transaction(database_url, write=True) as conn:
         item = remove_code_mapping(conn, Actor.system(Channel.CLI), org, kind, local)
     console.print(f"{org}: removed {item.kind} {item.local_code} → {item.standard_code}")
 

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 import typer
 
 from citybase.accounts.actor import Actor, Channel
-from citybase.cli.common import DatabaseUrlOption, console, prepared_database, print_table, reporting_errors
+from citybase.cli.common import DatabaseUrlOption, console, console_transaction, print_table
 
 SECTION_HELP = (
     "One section: summary, findings_by_rule, findings_by_severity, findings_by_org, findings_by_month, "
@@ -39,11 +39,7 @@ def quality(
     conflicts between sources; review outcomes and returns with their comments."""
     from citybase.quality import SECTIONS, check_section, quality_board, section_columns
 
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.read() as conn,
-    ):
+    with console_transaction(database_url, write=False) as conn:
         chosen = check_section(section) if section else None
         board = quality_board(conn, Actor.system(Channel.CLI), start=start, end=end, org=org, task=task)
     if format == "json":

@@ -8,14 +8,7 @@ from typing import Annotated
 import typer
 
 from citybase.accounts.actor import Actor, Channel
-from citybase.cli.common import (
-    DatabaseUrlOption,
-    console,
-    fail,
-    prepared_database,
-    print_table,
-    reporting_errors,
-)
+from citybase.cli.common import DatabaseUrlOption, console, console_transaction, fail, print_table
 
 app = typer.Typer(help="Division codes: show, search, import a new edition.", no_args_is_help=True)
 
@@ -30,11 +23,7 @@ def show(
     from citybase.regions.service import ancestors, children, get_region
 
     actor = Actor.system(Channel.CLI)
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.read() as conn,
-    ):
+    with console_transaction(database_url, write=False) as conn:
         region = get_region(conn, actor, code, year)
         trail = ancestors(conn, actor, region.code, year)
         kids = children(conn, actor, region.code, year) if region.is_current or year else []
@@ -54,11 +43,7 @@ def search(
     """Find regions by name (南山, 深圳南山), short name or code prefix."""
     from citybase.regions.search import search_regions
 
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.read() as conn,
-    ):
+    with console_transaction(database_url, write=False) as conn:
         matches = search_regions(conn, Actor.system(Channel.CLI), query, limit=limit)
     rows: list[list[str]] = []
     for match in matches:
@@ -91,11 +76,7 @@ def import_edition(
         text = file.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         fail(f"cannot read {file} as UTF-8 text: {exc}")
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.write() as conn,
-    ):
+    with console_transaction(database_url, write=True) as conn:
         report = apply_edition(
             conn,
             Actor.system(Channel.CLI),

@@ -7,14 +7,7 @@ from typing import Annotated
 import typer
 
 from citybase.accounts.actor import Actor, Channel
-from citybase.cli.common import (
-    DatabaseUrlOption,
-    console,
-    fail,
-    prepared_database,
-    print_table,
-    reporting_errors,
-)
+from citybase.cli.common import DatabaseUrlOption, console, console_transaction, fail, print_table
 
 app = typer.Typer(help="Audit rules (审核规则): add, try, enable, disable, list.", no_args_is_help=True)
 
@@ -38,11 +31,7 @@ def add(
     from citybase.audit.model import RuleSpec, Severity
     from citybase.audit.rules import save_rule
 
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.write() as conn,
-    ):
+    with console_transaction(database_url, write=True) as conn:
         if severity not in ("error", "warning"):
             fail(f"--severity must be error or warning, not {severity!r}", 2)
         spec = RuleSpec(code, name, expression, Severity(severity), message)
@@ -65,11 +54,7 @@ def try_rule(
     from citybase.audit.model import RuleSpec, Severity
     from citybase.audit.rules import get_rule, trial_run
 
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.read() as conn,
-    ):
+    with console_transaction(database_url, write=False) as conn:
         actor = Actor.system(Channel.CLI)
         if expression is None:
             spec = get_rule(conn, actor, code).spec
@@ -96,11 +81,7 @@ def try_rule(
 def _switch(code: str, active: bool, database_url: str | None) -> None:
     from citybase.audit.rules import set_rule_active
 
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.write() as conn,
-    ):
+    with console_transaction(database_url, write=True) as conn:
         rule = set_rule_active(conn, Actor.system(Channel.CLI), code, active)
     console.out(f"rule {rule.code} v{rule.version} ({'on' if rule.active else 'off'})", highlight=False)
 
@@ -126,11 +107,7 @@ def list_command(database_url: DatabaseUrlOption = None) -> None:
     """List rules with their versions and whether they are on."""
     from citybase.audit.rules import list_rules
 
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.read() as conn,
-    ):
+    with console_transaction(database_url, write=False) as conn:
         rules = list_rules(conn, Actor.system(Channel.CLI))
     print_table(
         ("code", "version", "on", "severity", "expression", "name"),

@@ -13,6 +13,7 @@ from citybase.accounts.actor import Actor, Channel
 from citybase.cli.common import (
     DatabaseUrlOption,
     console,
+    console_transaction,
     fail,
     prepared_database,
     print_table,
@@ -146,11 +147,7 @@ def list_command(
     """List submissions, newest first."""
     from citybase.collection.store import list_submissions
 
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.read() as conn,
-    ):
+    with console_transaction(database_url, write=False) as conn:
         found = list_submissions(conn, Actor.system(Channel.CLI), status=status, org=org)
     print_table(
         ("id", "org", "status", "task", "period", "values", "errors", "warnings", "file"),
@@ -180,11 +177,7 @@ def show(
     """Show a submission and its audit report."""
     from citybase.collection.store import get_submission, load_lines
 
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.read() as conn,
-    ):
+    with console_transaction(database_url, write=False) as conn:
         actor = Actor.system(Channel.CLI)
         submission = get_submission(conn, actor, submission_id)
         lines = load_lines(conn, submission_id)
@@ -206,11 +199,7 @@ def submit_command(
     """Submit a draft under its number: it is audited and waits for review. Exit 2 when an error blocks it."""
     from citybase.collection.drafts import submit_draft
 
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.write() as conn,
-    ):
+    with console_transaction(database_url, write=True) as conn:
         result = submit_draft(conn, Actor.system(Channel.CLI), submission_id)
     _print_result(result)
 
@@ -223,11 +212,7 @@ def discard_command(
     """Discard a draft with its values (the ledger keeps a record); a submitted one cannot be discarded."""
     from citybase.collection.drafts import discard_draft
 
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.write() as conn,
-    ):
+    with console_transaction(database_url, write=True) as conn:
         draft = discard_draft(conn, Actor.system(Channel.CLI), submission_id)
     console.out(f"submission {draft.id}: discarded ({draft.value_count} values)", highlight=False)
 
@@ -241,11 +226,7 @@ def approve(
     """Approve an audited submission (as the platform admin) and publish its values to the central store."""
     from citybase.collection.workflow import approve as approve_submission
 
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.write() as conn,
-    ):
+    with console_transaction(database_url, write=True) as conn:
         submission = approve_submission(conn, Actor.system(Channel.CLI), submission_id, comment)
     console.out(f"submission {submission.id}: {submission.status.value}", highlight=False)
 
@@ -259,11 +240,7 @@ def return_command(
     """Return a submission to its organisation with comments."""
     from citybase.collection.workflow import return_submission
 
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.write() as conn,
-    ):
+    with console_transaction(database_url, write=True) as conn:
         submission = return_submission(conn, Actor.system(Channel.CLI), submission_id, comment)
     console.out(f"submission {submission.id}: {submission.status.value}", highlight=False)
 
@@ -277,11 +254,7 @@ def explain_command(
     """Add the submitter's explanation of audit warnings."""
     from citybase.collection.workflow import explain
 
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.write() as conn,
-    ):
+    with console_transaction(database_url, write=True) as conn:
         submission = explain(conn, Actor.system(Channel.CLI), submission_id, text)
     console.out(f"submission {submission.id}: explained", highlight=False)
 
@@ -295,11 +268,7 @@ def report(
     """Write the submitter's own file back with the audit findings highlighted and commented."""
     from citybase.collection.report import annotated_report
 
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.read() as conn,
-    ):
+    with console_transaction(database_url, write=False) as conn:
         content = annotated_report(conn, Actor.system(Channel.CLI), submission_id, translate=None)
     output.write_bytes(content)
     console.out(f"wrote {output}", highlight=False)

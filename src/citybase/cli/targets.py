@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 import typer
 
 from citybase.accounts.actor import Actor, Channel
-from citybase.cli.common import DatabaseUrlOption, console, prepared_database, print_table, reporting_errors
+from citybase.cli.common import DatabaseUrlOption, console, console_transaction, print_table
 
 app = typer.Typer(help="Indicator targets (目标) and the progress towards them.", no_args_is_help=True)
 
@@ -32,11 +32,7 @@ def set_(
     """Set or replace one target (as the console operator)."""
     from citybase.analysis.targets import set_target
 
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.write() as conn,
-    ):
+    with console_transaction(database_url, write=True) as conn:
         found = set_target(conn, Actor.system(Channel.CLI), indicator, region, period, kind, value, note)
     console.print(
         f"target set: {found.indicator} {found.region} {found.period} {found.kind} "
@@ -54,11 +50,7 @@ def list_(
     """Targets with the latest actual value in their period and how far it has come."""
     from citybase.analysis.targets import list_targets, progress
 
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.read() as conn,
-    ):
+    with console_transaction(database_url, write=False) as conn:
         actor = Actor.system(Channel.CLI)
         found = [
             progress(conn, actor, item)
@@ -110,10 +102,6 @@ def remove(
     """Remove one target."""
     from citybase.analysis.targets import remove_target
 
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.write() as conn,
-    ):
+    with console_transaction(database_url, write=True) as conn:
         found = remove_target(conn, Actor.system(Channel.CLI), indicator, region, period, kind)
     console.print(f"target removed: {found.indicator} {found.region} {found.period} {found.kind}")

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from citybase.accounts.actor import Actor, Channel
-from citybase.cli.common import DatabaseUrlOption, console, prepared_database, print_table, reporting_errors
+from citybase.cli.common import DatabaseUrlOption, console, console_transaction, print_table
 
 app = typer.Typer(
     help="Collection tasks (报送任务): create, open periods, board, templates.", no_args_is_help=True
@@ -46,11 +46,7 @@ def create(
     """Create a collection task; its first period opens at once."""
     from citybase.collection.tasks import create_task
 
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.write() as conn,
-    ):
+    with console_transaction(database_url, write=True) as conn:
         task = create_task(
             conn,
             Actor.system(Channel.CLI),
@@ -77,11 +73,7 @@ def list_command(database_url: DatabaseUrlOption = None) -> None:
     """List collection tasks."""
     from citybase.collection.tasks import list_tasks
 
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.read() as conn,
-    ):
+    with console_transaction(database_url, write=False) as conn:
         tasks = list_tasks(conn, Actor.system(Channel.CLI))
     print_table(
         ("code", "name", "recurrence", "reviewer", "indicators", "organisations"),
@@ -108,11 +100,7 @@ def board(
     """Who has reported: state per organisation, overdue flags, completion and timeliness rates."""
     from citybase.collection.tasks import task_board
 
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.read() as conn,
-    ):
+    with console_transaction(database_url, write=False) as conn:
         found = task_board(conn, Actor.system(Channel.CLI), code, period)
     print_table(
         ("org", "name", "state", "submission", "on time", "overdue"),
@@ -144,11 +132,7 @@ def open_due(
     from citybase.collection.tasks import open_due_periods, remind_deadlines
 
     day = dt.date.fromisoformat(today) if today else dt.datetime.now(dt.UTC).date()
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.write() as conn,
-    ):
+    with console_transaction(database_url, write=True) as conn:
         actor = Actor.system(Channel.CLI)
         opened = open_due_periods(conn, actor, day)
         reminded = remind_deadlines(conn, actor, day)
@@ -168,11 +152,7 @@ def template(
     """Write the Excel template for one organisation and period, prefilled with its rows and columns."""
     from citybase.collection.templating import task_template
 
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.read() as conn,
-    ):
+    with console_transaction(database_url, write=False) as conn:
         content = task_template(conn, Actor.system(Channel.CLI), code, org, period)
     output.write_bytes(content)
     console.out(f"wrote {output}", highlight=False)

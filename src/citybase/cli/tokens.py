@@ -6,7 +6,14 @@ from typing import Annotated
 
 import typer
 
-from citybase.cli.common import DatabaseUrlOption, console, prepared_database, print_table, reporting_errors
+from citybase.cli.common import (
+    DatabaseUrlOption,
+    console,
+    console_transaction,
+    prepared_database,
+    print_table,
+    reporting_errors,
+)
 
 app = typer.Typer(help="Create, list and revoke API tokens.", no_args_is_help=True)
 
@@ -52,11 +59,7 @@ def list_(
     from citybase.accounts.tokens import list_tokens
     from citybase.storage.metadata import utcnow
 
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.read() as conn,
-    ):
+    with console_transaction(database_url, write=False) as conn:
         found = list_tokens(conn, Actor.system(Channel.CLI), username)
     rows: list[list[str]] = []
     now = utcnow()
@@ -80,10 +83,6 @@ def revoke(token_id: int, database_url: DatabaseUrlOption = None) -> None:
     from citybase.accounts.actor import Actor, Channel
     from citybase.accounts.tokens import revoke_token
 
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.write() as conn,
-    ):
+    with console_transaction(database_url, write=True) as conn:
         token = revoke_token(conn, Actor.system(Channel.CLI), token_id)
     console.print(f"Token {token.id} ({token.prefix}…) of {token.username} revoked.")

@@ -11,6 +11,7 @@ from citybase.accounts.actor import Actor, Channel
 from citybase.cli.common import (
     DatabaseUrlOption,
     console,
+    console_transaction,
     fail,
     prepared_database,
     print_table,
@@ -83,11 +84,7 @@ def list_(
     from citybase.accounts.users import list_users
     from citybase.storage.metadata import utcnow
 
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.read() as conn,
-    ):
+    with console_transaction(database_url, write=False) as conn:
         found = list_users(conn, _operator(), org)
     rows: list[list[str]] = []
     now = utcnow()
@@ -110,11 +107,7 @@ def list_(
 def _toggle(username: str, active: bool, database_url: str | None) -> None:
     from citybase.accounts.users import set_user_active
 
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.write() as conn,
-    ):
+    with console_transaction(database_url, write=True) as conn:
         set_user_active(conn, _operator(), username, active)
     console.print(f"User {username} {'enabled' if active else 'disabled (sessions ended, tokens revoked)'}.")
 
@@ -136,11 +129,7 @@ def unlock(username: str, database_url: DatabaseUrlOption = None) -> None:
     """Lift the lockout after too many failed logins."""
     from citybase.accounts.users import unlock_user
 
-    with (
-        prepared_database(database_url) as (_settings, database),
-        reporting_errors(),
-        database.write() as conn,
-    ):
+    with console_transaction(database_url, write=True) as conn:
         unlock_user(conn, _operator(), username)
     console.print(f"User {username} unlocked.")
 
