@@ -185,25 +185,23 @@ def stage(
             found = axes_memo[key] = _axes(memo, item, False)
         return found
 
-    taken = 0
+    # One long table is checked column-wise; several, or values marked year-to-date, go row by row.
     accepted = None
-    for table in tables:
-        # One long table is checked column-wise; several, or values marked year-to-date, go row by row.
-        if len(tables) == 1 and cumulative is None and table.status in _STATUSES:
-            accepted = check_table(
-                table, axes_of=axes_of, region_of=memo.region, usable=memo.usable, failed=_FAILED
-            )
-        if accepted is None:
-            offered = itertools.chain(table.rows(), offered)  # read row by row, problems and all
-        else:
-            facts += accepted.facts
-            locations += accepted.locations
-            taken = len(accepted.facts)
-    rest = iter(offered)
-    first_item = next(rest, None)
-    if first_item is not None and accepted is not None:
-        seen.update(zip(accepted.keys(), accepted.locations, strict=True))  # what follows may not repeat it
-    offered = () if first_item is None else itertools.chain((first_item,), rest)
+    if len(tables) == 1 and cumulative is None and tables[0].status in _STATUSES:
+        accepted = check_table(
+            tables[0], axes_of=axes_of, region_of=memo.region, usable=memo.usable, failed=_FAILED
+        )
+    if accepted is None:
+        offered = itertools.chain(*(table.rows() for table in tables), offered)  # problems and all
+    else:
+        facts += accepted.facts
+        locations += accepted.locations
+        rest = iter(offered)
+        first_item = next(rest, None)
+        if first_item is not None:  # what follows may not repeat the table's keys
+            seen.update(zip(accepted.keys(), accepted.locations, strict=True))
+        offered = () if first_item is None else itertools.chain((first_item,), rest)
+    taken = len(facts)
     for staged.offered, item in enumerate(offered, taken + 1):  # counts what was offered as it goes
         marked = cumulative is not None and cumulative(item.location)
         axes_key = (item.indicator, item.period, item.dims, item.unit, marked)
