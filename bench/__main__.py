@@ -22,11 +22,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from bench import collection, dashboards, facts, forecast, regions, startup
+from bench import analysis, collection, dashboards, facts, forecast, regions, startup
 from bench.harness import POSTGRES_URL_VARIABLE, REPO_ROOT, BenchError, Context, Figure, Report
 
 BENCHMARKS: dict[str, ModuleType] = {
-    module.NAME: module for module in (startup, regions, facts, collection, forecast, dashboards)
+    module.NAME: module for module in (startup, regions, facts, collection, forecast, dashboards, analysis)
 }
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -35,7 +35,6 @@ from __future__ import annotations
 import http.client
 import json
 import math
-import os
 import random
 import secrets
 import shutil
@@ -52,7 +51,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.harness import BenchError, Context, Report, citybase_command, clean_environment, stop
+from bench.harness import (
+    BenchError,
+    Context,
+    Report,
+    citybase_command,
+    clean_environment,
+    peer_environment,
+    stop,
+)
 
 NAME = "facts"
 DESCRIPTION = (
@@ -137,10 +144,11 @@ class Store:
     source_org_id: int
     platform_org_id: int
     secret: str
+    database_url: str | None = None  # another database than the SQLite file at `path`
 
     @property
     def url(self) -> str:
-        return f"sqlite:///{self.path}"
+        return self.database_url or f"sqlite:///{self.path}"
 
 
 @dataclass
@@ -288,8 +296,9 @@ def check_disk(ctx: Context, workload: Workload) -> None:
     ctx.log(f"{free:.0f} GB free in {ctx.workdir}")
 
 
-def prepare_store(ctx: Context, path: Path, counties: int) -> Store:
-    """Schema and regions (prepare_database), two organisations, a viewer's token, the indicators."""
+def prepare_store(ctx: Context, path: Path, counties: int, database_url: str | None = None) -> Store:
+    """Schema and regions (prepare_database), two organisations, a viewer's token, the indicators; in the
+    SQLite file at `path`, or in the database at `database_url` when given."""
     from sqlalchemy import select
 
     from citybase.accounts.actor import Actor, Channel
@@ -304,7 +313,7 @@ def prepare_store(ctx: Context, path: Path, counties: int) -> Store:
     from citybase.storage import connect_database
 
     actor = Actor.system(Channel.CLI)
-    database = connect_database(f"sqlite:///{path}")
+    database = connect_database(database_url or f"sqlite:///{path}")
     try:
         started = time.perf_counter()
         prepare_database(database)
@@ -363,6 +372,7 @@ def prepare_store(ctx: Context, path: Path, counties: int) -> Store:
         source_org_id=source.id,
         platform_org_id=platform.id,
         secret=secret,
+        database_url=database_url,
     )
 
 
@@ -423,14 +433,28 @@ def stored_stamp() -> str:
     return str(convert(moment) if convert else moment)
 
 
-def load(ctx: Context, store: Store, bare_path: Path, workload: Workload) -> LoadTimes:
-    """Both loads, batch by batch, alternating which goes first."""
+def store_batch(database: Any, store: Store, batch: list[Any], origin: str) -> None:
+    """One batch of checked facts through the store's bulk path, in its own write transaction."""
     from citybase.accounts.actor import Actor, Channel
     from citybase.facts.store import store_checked
     from citybase.indicators.catalog import indicator_catalog
+
+    with database.write() as conn:
+        store_checked(
+            conn,
+            Actor.system(Channel.CLI),
+            batch,
+            catalog=indicator_catalog(conn),
+            origin=origin,
+            source_org_id=store.source_org_id,
+            source_org=SOURCE_ORG,
+        )
+
+
+def load(ctx: Context, store: Store, bare_path: Path, workload: Workload) -> LoadTimes:
+    """Both loads, batch by batch, alternating which goes first."""
     from citybase.storage import connect_database
 
-    actor = Actor.system(Channel.CLI)
     database = connect_database(store.url)
     bare = open_bare(bare_path, store)
     columns = (
@@ -450,16 +474,7 @@ def load(ctx: Context, store: Store, bare_path: Path, workload: Workload) -> Loa
 
             def through_store(batch: list[Any] = batch, origin: str = origin) -> float:
                 clock = time.perf_counter()
-                with database.write() as conn:
-                    store_checked(
-                        conn,
-                        actor,
-                        batch,
-                        catalog=indicator_catalog(conn),
-                        origin=origin,
-                        source_org_id=store.source_org_id,
-                        source_org=SOURCE_ORG,
-                    )
+                store_batch(database, store, batch, origin)
                 return time.perf_counter() - clock
 
             def bare_insert(rows: list[tuple[Any, ...]] = rows) -> float:
@@ -712,30 +727,8 @@ def datasette_command(ctx: Context, report: Report) -> list[str] | None:
 
     if importlib.util.find_spec("datasette") is not None:
         return [sys.executable, "-m", "datasette"]
-    bindir = "Scripts" if os.name == "nt" else "bin"
-    executable = DATASETTE_CACHE / bindir / "datasette"
-    if not executable.exists():
-        ctx.log(f"datasette is not installed here; installing it with pip into {DATASETTE_CACHE}")
-        try:
-            if not (DATASETTE_CACHE / bindir / "python").exists():
-                subprocess.run(
-                    [sys.executable, "-m", "venv", str(DATASETTE_CACHE)], check=True, capture_output=True
-                )
-            subprocess.run(
-                [str(DATASETTE_CACHE / bindir / "python"), "-m", "pip", "install", "--quiet", "datasette"],
-                check=True,
-                capture_output=True,
-                timeout=600,
-            )
-        except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as exc:
-            output = getattr(exc, "stderr", b"") or b""
-            report.notes.append(
-                "facts: datasette could not be installed (pip install datasette into "
-                f"{DATASETTE_CACHE} failed: {output.decode(errors='replace').strip()[-300:] or exc}); "
-                "the peer figures are skipped"
-            )
-            return None
-    return [str(executable)]
+    found = peer_environment(ctx, report, folder=DATASETTE_CACHE, packages=["datasette"], program="datasette")
+    return None if found is None else [str(found)]
 
 
 def measure_datasette(

@@ -168,6 +168,39 @@ def measure_rate(call: Callable[[T], object], items: Sequence[T], budget: float)
             chunk *= 2
 
 
+def peer_environment(
+    ctx: Context, report: Report, *, folder: Path, packages: Sequence[str], program: str
+) -> Path | None:
+    """`program` from `packages` installed with pip into a virtual environment of their own at `folder`
+    (made on first use), so a peer's dependencies never change the project's; None, with a note in the
+    report, when it cannot be installed (the peer's figures are then skipped)."""
+    bindir = "Scripts" if os.name == "nt" else "bin"
+    found = folder / bindir / program
+    installed = folder / ".citybase-bench-installed"
+    if found.exists() and installed.exists():
+        return found
+    ctx.log(f"installing {', '.join(packages)} with pip into {folder}")
+    try:
+        if not (folder / bindir / "python").exists():
+            subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True, capture_output=True)
+        subprocess.run(
+            [str(folder / bindir / "python"), "-m", "pip", "install", "--quiet", *packages],
+            check=True,
+            capture_output=True,
+            timeout=900,
+        )
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as exc:
+        output = getattr(exc, "stderr", b"") or b""
+        reason = output.decode(errors="replace").strip()[-300:] or str(exc)
+        report.notes.append(
+            f"{', '.join(packages)} could not be installed into {folder} ({reason}); the figures that "
+            "compare with it are skipped"
+        )
+        return None
+    installed.write_text(" ".join(packages) + "\n", encoding="utf-8")
+    return found
+
+
 def postgres_urls(server_url: str, database: str) -> tuple[str, str]:
     """For `database` on the server of `server_url`: the SQLAlchemy URL CityBase takes, and libpq's."""
     from sqlalchemy.engine import make_url

@@ -145,3 +145,65 @@ def test_anonymous_callers_are_refused(client: TestClient) -> None:
         "/api/v1/analysis/growth", params={"indicator": "GDP", "region": "440300", "period": "2017"}
     )
     assert response.status_code == 401
+
+
+def test_growth_share_of_every_value_agrees_with_the_single_series_growth(
+    client: TestClient, auth: Auth
+) -> None:
+    headers = auth("finance_viewer")
+    response = client.get(
+        "/api/v1/analysis/growth-share", params={"period": "2017", "indicator": "GDP"}, headers=headers
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    city = next(item for item in body["items"] if item["region"] == "440300")
+    assert city["growth"] == pytest.approx((22490.06 / 19492.6012 - 1) * 100, abs=1e-4)
+    assert (city["base_value"], city["value"], city["price_basis"], city["growth_unit"]) == (
+        19492.6012,
+        22490.06,
+        "nominal",
+        "%",
+    )
+    assert body["store"]["values"] >= body["store"]["growths"] > 0
+
+
+def test_growth_share_districts_share_the_sum_of_those_that_reported(client: TestClient, auth: Auth) -> None:
+    response = client.get(
+        "/api/v1/analysis/growth-share",
+        params={"period": "2016", "indicator": "GDP", "within": "440300"},
+        headers=auth("finance_viewer"),
+    )
+    assert response.status_code == 200, response.text
+    districts = [item for item in response.json()["items"] if item["share_of"] == "440300"]
+    assert len(districts) >= 9
+    total = sum(item["value"] for item in districts)
+    nanshan = next(item for item in districts if item["region"] == "440305")
+    assert nanshan["share"] == pytest.approx(100 * 3845.27 / total, abs=1e-4)
+    assert nanshan["reporting_siblings"] == len(districts)
+    assert sum(item["share"] for item in districts) == pytest.approx(100.0)
+    _header, rows = csv_rows(
+        client.get(
+            "/api/v1/analysis/growth-share",
+            params={"period": "2016", "indicator": "GDP", "within": "440305", "format": "csv"},
+            headers=auth("finance_viewer"),
+        ).content
+    )
+    assert [row["region"] for row in rows] == ["440305"]
+    assert rows[0]["share_of_name"] == "深圳市"
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "text"),
+    [
+        ({"period": "someday"}, 422, "'someday' is not a period"),
+        ({"period": "2016", "indicator": "NOPE"}, 404, "Unknown indicator NOPE"),
+        ({"period": "2016", "within": "999999"}, 404, "Unknown region code 999999"),
+    ],
+)
+def test_growth_share_refusals(
+    client: TestClient, auth: Auth, params: dict[str, str], status: int, text: str
+) -> None:
+    response = client.get("/api/v1/analysis/growth-share", params=params, headers=auth("finance_viewer"))
+    assert response.status_code == status
+    assert text in response.text
+    assert client.get("/api/v1/analysis/growth-share", params={"period": "2016"}).status_code == 401

@@ -88,3 +88,29 @@ def test_refusals(cli: Invoke, demo_url: str) -> None:
     )
     assert result.exit_code == 2
     assert "not an ISO 8601" in result.output
+
+
+def test_growth_share_for_a_period(cli: Invoke, demo_url: str) -> None:
+    result = cli(
+        "analysis",
+        "growth-share",
+        "2017",
+        "--indicator",
+        "GDP",
+        "--format",
+        "json",
+        "--database-url",
+        demo_url,
+    )
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.output)
+    city = next(item for item in body["items"] if item["region"] == "440300")
+    assert city["growth"] == pytest.approx((22490.06 / 19492.6012 - 1) * 100, abs=1e-4)
+    table = cli(
+        "analysis", "growth-share", "2016", "--within", "440305", "--limit", "5", "--database-url", demo_url
+    )
+    assert table.exit_code == 0, table.output
+    assert "440305" in table.output
+    refused = cli("analysis", "growth-share", "someday", "--database-url", demo_url)
+    assert refused.exit_code != 0
+    assert "'someday' is not a period" in refused.output

@@ -53,3 +53,23 @@ def test_the_form_alone_and_the_login(client: TestClient, demo_login: DemoLogin)
     document = page(client, "/analysis")
     assert 'id="analysis-intro"' in document
     assert 'href="/analysis"' in document
+
+
+def test_growth_and_shares_of_a_period(client: TestClient, demo_login: DemoLogin) -> None:
+    signed_in(client, "finance_viewer", demo_login.user_password)
+    intro = page(client, "/analysis/growth-share")
+    assert 'id="growth-share-intro"' in intro
+    assert 'href="/analysis/growth-share" class="active"' in intro
+    document = page(client, "/analysis/growth-share?period=2016&indicator=GDP&within=440300")
+    table = document.split('id="growth-share-table"')[1].split("</table>")[0]
+    nanshan = next(row for row in re.findall(r"<tr>(.*?)</tr>", table, re.S) if "440305" in row)
+    assert "南山区" in nanshan
+    assert "3,845.27" in nanshan
+    assert 'id="growth-share-summary"' in document
+    found = twins(document)
+    assert [url.split("?")[0] for _kind, url in found] == ["/api/v1/analysis/growth-share"] * 2
+    assert client.get(found[0][1]).json()["period"] == "2016"
+    everything = page(client, "/analysis/growth-share?period=2016")
+    assert 'id="next"' in everything  # more than a page of values in 2016
+    refused = page(client, "/analysis/growth-share?period=someday", status=422)
+    assert 'id="growth-share-error"' in refused

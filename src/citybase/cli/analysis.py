@@ -245,3 +245,27 @@ def rollup_command(
         format,
         lambda conn, actor: rollup(conn, actor, indicator, region, period, over, frequency, opts),
     )
+
+
+@app.command("growth-share")
+def growth_share_command(
+    period: Annotated[str, typer.Argument(help="Period, e.g. 2024, 2024Q3, 2024-03.")],
+    indicator: Annotated[
+        list[str] | None,
+        typer.Option("--indicator", help="Only this indicator; repeatable (all by default)."),
+    ] = None,
+    within: Annotated[str | None, typer.Option(help="Only regions inside this one (e.g. 440300).")] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="At most this many rows.")] = None,
+    format: FormatOption = "table",
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """同比 and share among sibling regions of every value of a period, computed over the whole store."""
+    from citybase.analysis.growth_share import growth_share_table
+
+    _run(
+        database_url,
+        format,
+        lambda conn, actor: growth_share_table(
+            conn, actor, period=period, indicators=indicator or [], within=within, limit=limit
+        ),
+    )

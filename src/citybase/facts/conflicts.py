@@ -14,6 +14,7 @@ from citybase.accounts.actor import Actor
 from citybase.accounts.permissions import Permission, require
 from citybase.accounts.tables import organisations
 from citybase.errors import InvalidInput, NotFound
+from citybase.facts.blocks import merge_values
 from citybase.facts.model import Role
 from citybase.facts.store import current_fact_id
 from citybase.facts.tables import conflicts, facts
@@ -234,6 +235,11 @@ def resolve_conflict(
                 note=note.strip(),
             )
         )
+        merge_values(
+            conn,
+            [(values["indicator_id"], values["region_code"], values["dims"], values["period_start"],
+              values["period_end"], values["value"])],
+        )  # fmt: skip
         # Its value now lives on as the authoritative revision; the competing row is closed, not repeated.
         conn.execute(update(facts).where(facts.c.id == competing.id).values(superseded_at=now))
     elif chosen is Decision.OTHER_SCOPE:

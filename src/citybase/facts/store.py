@@ -17,6 +17,7 @@ from citybase.accounts.actor import Actor
 from citybase.accounts.organisations import find_organisation
 from citybase.accounts.permissions import Permission, require
 from citybase.errors import InvalidInput
+from citybase.facts.blocks import CurrentValue, merge_values
 from citybase.facts.checking import FactChecker, check_all
 from citybase.facts.model import CheckedFact, FactInput, PublishReport, Role
 from citybase.facts.tables import conflicts, facts
@@ -113,6 +114,7 @@ def store_checked(
         rows.append(_row(fact, common))
     _close(conn, superseded, now)
     bulk_insert(conn, "facts", COPY_COLUMNS, rows)
+    merge_values(conn, (_current_value(row) for row in rows))
     if by_indicator[False]:
         base = {
             "source_org_id": source_org_id,
@@ -155,6 +157,11 @@ def _row(fact: CheckedFact, common: tuple[Any, ...]) -> tuple[Any, ...]:
         fact.indicator_id, fact.region_code, fact.period, fact.period_start, fact.period_end, fact.dims,
         fact.value, fact.status, *common, fact.note,
     )  # fmt: skip
+
+
+def _current_value(row: tuple[Any, ...]) -> CurrentValue:
+    """A new authoritative revision (COPY_COLUMNS order) as its series block takes it."""
+    return (row[0], row[1], row[5], row[3], row[4], row[6])
 
 
 def _stored_timestamp(conn: Connection, moment: Any) -> Any:

@@ -4,7 +4,19 @@ Distribution on Citus: `facts` is distributed by `indicator_id` (docs/facts.md);
 includes that column, and every query names it, so a series lives on one shard.
 """
 
-from sqlalchemy import BigInteger, Column, Float, ForeignKey, Index, Integer, String, Table, Text, text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    text,
+)
 
 from citybase.storage.metadata import UTCDateTime, metadata
 
@@ -70,4 +82,19 @@ conflicts = Table(
     Column("resolved_at", UTCDateTime(), nullable=True),
     Column("note", Text, nullable=False, server_default=""),
     Index("ix_conflicts_status", "status", "indicator_id"),
+)
+
+# The current authoritative values of each series, packed as columns: (period_start, period_end) pairs as
+# little-endian int32 and values as little-endian float64, in period order. Kept in step with `facts` in
+# the same transaction by every write (facts/blocks.py), so whole-store analysis reads one row per series
+# instead of one per value.
+series_blocks = Table(
+    "series_blocks",
+    metadata,
+    Column("indicator_id", Integer, ForeignKey("indicators.id"), primary_key=True),
+    Column("region_code", String(12), primary_key=True),
+    Column("dims", String(128), primary_key=True),
+    Column("length", Integer, nullable=False),
+    Column("packed_periods", LargeBinary, nullable=False),
+    Column("packed_values", LargeBinary, nullable=False),
 )

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse, Response
 
 from citybase.analysis.growth import compound_growth, growth
+from citybase.analysis.growth_share import growth_share_table
 from citybase.analysis.indices import index_series
 from citybase.analysis.observations import Options
 from citybase.analysis.percapita import DEFAULT_POPULATION, DEFAULT_UNIT, per_capita
@@ -145,6 +146,26 @@ def read_ranking(
     """The sub-regions ranked by level, growth or share of the parent; equal values share a rank."""
     result = ranking(conn, actor, indicator, period, region, by, basis, order, opts)
     return _answer(result, format, "ranking", bom)
+
+
+@router.get("/growth-share")
+def read_growth_share(
+    conn: ConnDep,
+    actor: ActorDep,
+    period: str,
+    indicator: Annotated[list[str] | None, Query(description="Only these indicators (repeatable)")] = None,
+    within: Annotated[str | None, Query(description="Only regions inside this one")] = None,
+    limit: Annotated[int, Query(ge=1, le=100_000)] = 1000,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    format: Format = "json",
+    bom: bool = False,
+) -> Response:
+    """Year-on-year growth (% for levels, points for rates, with the price basis) and the share among
+    the regions under the same parent, for every value of a period — computed over the whole store."""
+    result = growth_share_table(
+        conn, actor, period=period, indicators=indicator or [], within=within, limit=limit, offset=offset
+    )
+    return _answer(result, format, "growth-share", bom)
 
 
 @router.get("/index")

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from citybase.analysis.growth_share import growth_share_table
 from citybase.analysis.ranking import Ranking, ranking
 from citybase.analysis.structure import Contribution, Structure, contribution, structure
 from citybase.api.deps import ConnDep
@@ -119,3 +120,59 @@ def analysis_page(
             context["chart"] = structure_chart(shares, context["contribution"], page.gettext)
     status = 422 if found is None and context["ranking_error"] else 200
     return render(page, "analysis/index.html", status_code=status, **context)
+
+
+GROWTH_SHARE_PAGE = 100
+
+
+@router.get("/growth-share", include_in_schema=False)
+def growth_share_page(
+    page: PageDep,
+    conn: ConnDep,
+    period: Annotated[str, Query(max_length=32)] = "",
+    indicator: Annotated[str, Query(max_length=64)] = "",
+    within: Annotated[str, Query(max_length=12)] = "",
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Response:
+    """同比 and shares of every value of a period, worked out over the whole store, a page at a time."""
+    actor = session_of(page).actor
+    home = get_setting(conn, HOME_REGION) or ""
+    filters = {"period": period.strip(), "indicator": indicator.strip().upper(), "within": within.strip()}
+    context: dict[str, Any] = {
+        **filters,
+        "home": home,
+        "choices": list_indicators(conn, actor),
+        "table": None,
+        "error": None,
+        "twins": None,
+        "previous_url": None,
+        "next_url": None,
+    }
+    if not filters["period"]:
+        return render(page, "analysis/growth_share.html", **context)
+    asked = {key: value for key, value in filters.items() if value}
+    try:
+        table = growth_share_table(
+            conn,
+            actor,
+            period=filters["period"],
+            indicators=[filters["indicator"]] if filters["indicator"] else [],
+            within=filters["within"] or None,
+            limit=GROWTH_SHARE_PAGE,
+            offset=offset,
+        )
+    except CityBaseError as error:
+        context["error"] = error.render(page.gettext)
+        return render(page, "analysis/growth_share.html", status_code=422, **context)
+    context["table"] = table
+    json_url, _csv = _api("growth-share", {**asked, "offset": str(offset), "limit": str(GROWTH_SHARE_PAGE)})
+    context["twins"] = (json_url, _api("growth-share", {**asked, "limit": "100000"})[1])
+    if offset > 0:
+        context["previous_url"] = "/analysis/growth-share?" + urlencode(
+            {**asked, "offset": max(0, offset - GROWTH_SHARE_PAGE)}
+        )
+    if offset + GROWTH_SHARE_PAGE < table.total_rows:
+        context["next_url"] = "/analysis/growth-share?" + urlencode(
+            {**asked, "offset": offset + GROWTH_SHARE_PAGE}
+        )
+    return render(page, "analysis/growth_share.html", **context)
