@@ -15,7 +15,7 @@ region is picked out for a table. The rules are those of the single-series calcu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,7 +38,7 @@ START_BITS = 17  # a month index (year × 12 + month − 1) stays below 2**17 up
 LENGTH_BITS = 4  # months in a period less one: 0 … 11
 SERIES_SHIFT = START_BITS + LENGTH_BITS
 YEAR_STEP = 12 << LENGTH_BITS  # the same months a year earlier, in key units
-DENSE_LIMIT = 50_000_000  # share groups × periods up to which sums are a bincount, not a sort
+DENSE_LIMIT = 2_000_000  # share groups × periods up to which cells are numbered by a table, not a sort
 PERCENT = "%"
 MINIMUM_SIBLINGS = 2  # a lone reporting region is 100 % of nothing worth showing
 
@@ -51,7 +51,7 @@ class StoreGrowth:
     growth: npt.NDArray[np.float64]
     base_values: npt.NDArray[np.float64]
     share: npt.NDArray[np.float64]
-    reporting_siblings: npt.NDArray[np.int64]
+    reporting_siblings: npt.NDArray[np.int32]
     parents: list[str | None]  # per series: the region whose children a share is taken among
     indicators: list[Indicator]  # those the columns hold
 
@@ -67,22 +67,53 @@ class StoreGrowth:
 def compute(
     columns: SeriesColumns, catalog: IndicatorCatalog, parent_of: Callable[[str], str | None]
 ) -> StoreGrowth:
-    """Year-on-year growth and share among siblings for every value, as columns."""
-    series_count = columns.series_count
-    series_of = columns.series_of_values()
+    """Year-on-year growth and share among siblings for every value, as columns.
+
+    The values are walked in chunks of whole series (a series' base periods are in the series), so the
+    temporaries stay a few megabytes and are reused, instead of a dozen arrays the size of the store: on
+    this kind of machine touching fresh memory costs more than the arithmetic. Shares need the totals of
+    every (group, period) cell first, so they take a second walk."""
     indicators = [
         found
         for number in np.unique(columns.indicator_ids).tolist()
         if (found := catalog.by_id.get(int(number))) is not None
     ]
     in_points = _per_series(columns, indicators, changes_as_difference)
-    additive = _per_series(columns, indicators, shares_apply)
-    parents = [parent_of(code) for code in columns.region_codes]
-    lengths = (columns.ends - columns.starts).astype(np.int64)
-    keys = (series_of << SERIES_SHIFT) | (columns.starts.astype(np.int64) << LENGTH_BITS) | lengths
-    growth, base_values = _year_on_year(keys, columns.values, in_points[series_of])
-    share, siblings = _shares(columns, series_of, lengths, additive, parents, series_count)
+    parent_by_region = {code: parent_of(code) for code in set(columns.region_codes)}
+    parents = [parent_by_region[code] for code in columns.region_codes]
+    groups = _share_groups(columns, _per_series(columns, indicators, shares_apply), parents)
+    cells = _PeriodCells(columns, int(groups.max(initial=-1)) + 1)
+    count = columns.value_count
+    growth = np.empty(count)
+    base_values = np.empty(count)
+    cell_of = np.empty(count, dtype=np.int64)
+    for first, last in _chunks(columns.offsets):
+        low, high = int(columns.offsets[first]), int(columns.offsets[last])
+        series = np.repeat(np.arange(first, last, dtype=np.int64), np.diff(columns.offsets[first : last + 1]))
+        starts, lengths = columns.starts[low:high], columns.ends[low:high] - columns.starts[low:high]
+        _year_on_year(
+            ((series - first) << SERIES_SHIFT) | (starts.astype(np.int64) << LENGTH_BITS) | lengths,
+            columns.values[low:high],
+            in_points[series],
+            growth[low:high],
+            base_values[low:high],
+        )
+        cell_of[low:high] = cells.of(groups[series], starts, lengths)
+    share, siblings = cells.shares(columns, cell_of)
     return StoreGrowth(columns, growth, base_values, share, siblings, parents, indicators)
+
+
+CHUNK_VALUES = 1 << 19
+
+
+def _chunks(offsets: npt.NDArray[np.int64]) -> list[tuple[int, int]]:
+    """Runs of whole series [first, last) of about CHUNK_VALUES values each."""
+    bounds = np.searchsorted(offsets, np.arange(0, int(offsets[-1]), CHUNK_VALUES), side="right") - 1
+    firsts = sorted(set(bounds.tolist()) | {0})
+    series_count = len(offsets) - 1
+    return [
+        (first, last) for first, last in zip(firsts, [*firsts[1:], series_count], strict=True) if last > first
+    ]
 
 
 def shares_apply(indicator: Indicator) -> bool:
@@ -98,78 +129,135 @@ def _per_series(
 
 
 def _year_on_year(
-    keys: npt.NDArray[np.int64], values: npt.NDArray[np.float64], in_points: npt.NDArray[np.bool_]
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Keys are sorted (series, then period): the base of each value is found by binary search."""
-    growth = np.full(values.size, np.nan)
-    base_values = np.full(values.size, np.nan)
+    keys: npt.NDArray[np.int64],
+    values: npt.NDArray[np.float64],
+    in_points: npt.NDArray[np.bool_],
+    growth: npt.NDArray[np.float64],
+    base_values: npt.NDArray[np.float64],
+) -> None:
+    """Into `growth` and `base_values`: keys are sorted (series, then period), so the base of each value,
+    the same months a year earlier, is 1, 4 or 12 places back in a gapless yearly, quarterly or monthly
+    series, and found by binary search otherwise."""
+    growth.fill(np.nan)
+    base_values.fill(np.nan)
     if not values.size:
-        return growth, base_values
+        return
     wanted = keys - YEAR_STEP
-    position = np.searchsorted(keys, wanted)
-    np.minimum(position, values.size - 1, out=position)
+    position = np.full(values.size, -1, dtype=np.int64)
+    for distance in (1, 4, 12):
+        if distance < values.size:
+            here = position[distance:]
+            np.copyto(
+                here,
+                np.arange(values.size - distance),
+                where=(keys[:-distance] == wanted[distance:]) & (here < 0),
+            )
+    missing = np.flatnonzero(position < 0)
+    if missing.size:
+        position[missing] = np.minimum(np.searchsorted(keys, wanted[missing]), values.size - 1)
     found = keys[position] == wanted
     base = values[position]
-    base_values[found] = base[found]
-    as_ratio = found & ~in_points & (base > 0)
-    growth[as_ratio] = (values[as_ratio] / base[as_ratio] - 1.0) * 100.0
-    as_difference = found & in_points
-    growth[as_difference] = values[as_difference] - base[as_difference]
-    return growth, base_values
-
-
-def _shares(
-    columns: SeriesColumns,
-    series_of: npt.NDArray[np.int64],
-    lengths: npt.NDArray[np.int64],
-    additive: npt.NDArray[np.bool_],
-    parents: list[str | None],
-    series_count: int,
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
-    share = np.full(columns.value_count, np.nan)
-    siblings = np.zeros(columns.value_count, dtype=np.int64)
-    group_of_series = _share_groups(columns, additive, parents, series_count)
-    group = group_of_series[series_of]
-    taking_part = group >= 0
-    if not taking_part.any():
-        return share, siblings
-    # Periods numbered densely by (start, length) through a table over the months actually used.
-    period_keys = (columns.starts.astype(np.int64) << LENGTH_BITS) | lengths
-    lowest = int(period_keys.min())
-    used = np.zeros(int(period_keys.max()) - lowest + 1, dtype=np.int64)
-    used[period_keys - lowest] = 1
-    slot_of = np.cumsum(used) - 1
-    slots = int(used.sum())
-    cell = group[taking_part] * slots + slot_of[period_keys[taking_part] - lowest]
-    values = columns.values[taking_part]
-    groups = int(group_of_series.max()) + 1
-    if groups * slots <= DENSE_LIMIT:
-        totals = np.bincount(cell, weights=values, minlength=groups * slots)[cell]
-        counts = np.bincount(cell, minlength=groups * slots)[cell]
-    else:
-        _, inverse, tally = np.unique(cell, return_inverse=True, return_counts=True)
-        totals = np.bincount(inverse, weights=values)[inverse]
-        counts = tally[inverse]
+    np.copyto(base_values, base, where=found)
     with np.errstate(divide="ignore", invalid="ignore"):
-        shares = np.where((totals > 0) & (counts >= MINIMUM_SIBLINGS), values / totals * 100.0, np.nan)
-    share[taking_part] = shares
-    siblings[taking_part] = counts
-    return share, siblings
+        np.copyto(growth, (values / base - 1.0) * 100.0, where=found & ~in_points & (base > 0))
+    np.copyto(growth, values - base, where=found & in_points)
+
+
+class _PeriodCells:
+    """Shares are sums over cells — a share group (indicator, dims, parent) × a period. Periods are
+    numbered densely through a table over the (start, length) pairs actually used."""
+
+    def __init__(self, columns: SeriesColumns, groups: int) -> None:
+        self.groups = groups
+        if not columns.value_count:
+            self.lowest, self.slots, self.slot_of = 0, 0, np.zeros(1, dtype=np.int64)
+            return
+        self.lowest = int(columns.starts.min()) << LENGTH_BITS
+        highest = (int(columns.starts.max()) << LENGTH_BITS) | ((1 << LENGTH_BITS) - 1)
+        used = np.zeros(highest - self.lowest + 1, dtype=np.int64)
+        for first, last in _chunks(columns.offsets):
+            low, high = int(columns.offsets[first]), int(columns.offsets[last])
+            used[
+                self._period_keys(columns.starts[low:high], columns.ends[low:high] - columns.starts[low:high])
+            ] = 1
+        self.slot_of = np.cumsum(used) - 1
+        self.slots = int(used.sum())
+
+    def _period_keys(
+        self, starts: npt.NDArray[np.int32], lengths: npt.NDArray[np.int32]
+    ) -> npt.NDArray[np.int64]:
+        return ((starts.astype(np.int64) << LENGTH_BITS) | lengths) - self.lowest
+
+    def of(
+        self, groups: npt.NDArray[np.int64], starts: npt.NDArray[np.int32], lengths: npt.NDArray[np.int32]
+    ) -> npt.NDArray[np.int64]:
+        """The cell of each value, or −1 where no share applies."""
+        cell = groups * self.slots + self.slot_of[self._period_keys(starts, lengths)]
+        cell[groups < 0] = -1
+        return cell
+
+    def shares(
+        self, columns: SeriesColumns, cell_of: npt.NDArray[np.int64]
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int32]]:
+        share = np.full(columns.value_count, np.nan)
+        siblings = np.zeros(columns.value_count, dtype=np.int32)
+        cell_count = self.groups * self.slots
+        if not cell_count:
+            return share, siblings
+        if cell_count > DENSE_LIMIT:  # too many cells for a table: number those in use
+            taking_part = cell_of >= 0
+            _, numbered = np.unique(cell_of[taking_part], return_inverse=True)
+            cell_of = cell_of.copy()
+            cell_of[taking_part] = numbered
+            cell_count = int(numbered.max()) + 1
+        totals = np.zeros(cell_count)
+        counts = np.zeros(cell_count, dtype=np.int64)
+        chunks = _chunks(columns.offsets)
+        for low, high, part in self._parts(columns, cell_of, chunks):
+            cell = cell_of[low:high][part]
+            totals += np.bincount(cell, weights=columns.values[low:high][part], minlength=cell_count)
+            counts += np.bincount(cell, minlength=cell_count)
+        for low, high, part in self._parts(columns, cell_of, chunks):
+            cell = cell_of[low:high][part]
+            total, reporting = totals[cell], counts[cell]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                share[low:high][part] = np.where(
+                    (total > 0) & (reporting >= MINIMUM_SIBLINGS),
+                    columns.values[low:high][part] / total * 100.0,
+                    np.nan,
+                )
+            siblings[low:high][part] = reporting
+        return share, siblings
+
+    @staticmethod
+    def _parts(
+        columns: SeriesColumns, cell_of: npt.NDArray[np.int64], chunks: list[tuple[int, int]]
+    ) -> Iterator[tuple[int, int, npt.NDArray[np.bool_]]]:
+        for first, last in chunks:
+            low, high = int(columns.offsets[first]), int(columns.offsets[last])
+            part = cell_of[low:high] >= 0
+            if part.any():
+                yield low, high, part
 
 
 def _share_groups(
-    columns: SeriesColumns, additive: npt.NDArray[np.bool_], parents: list[str | None], series_count: int
+    columns: SeriesColumns, additive: npt.NDArray[np.bool_], parents: list[str | None]
 ) -> npt.NDArray[np.int64]:
     """A group number per series — same indicator, dims and parent region — or −1 where no share applies."""
-    numbering: dict[tuple[int, str, str], int] = {}
-    group = np.full(series_count, -1, dtype=np.int64)
-    indicator_ids = columns.indicator_ids.tolist()
-    for index in np.flatnonzero(additive).tolist():
-        parent = parents[index]
-        if parent is None:
-            continue
-        key = (indicator_ids[index], columns.dims[index], parent)
-        group[index] = numbering.setdefault(key, len(numbering))
+    parent_numbers: dict[str | None, int] = {None: -1}
+    for code in parents:
+        parent_numbers.setdefault(code, len(parent_numbers) - 1)
+    dims_numbers: dict[str, int] = {}
+    for text in columns.dims:
+        dims_numbers.setdefault(text, len(dims_numbers))
+    parent_ids = np.fromiter((parent_numbers[code] for code in parents), np.int64, len(parents))
+    dims_ids = np.fromiter((dims_numbers[text] for text in columns.dims), np.int64, len(parents))
+    taking_part = additive & (parent_ids >= 0)
+    group = np.full(columns.series_count, -1, dtype=np.int64)
+    if taking_part.any():
+        # indicator × dims × parent as one number (each below 2**21 per part), numbered densely.
+        key = (columns.indicator_ids << 42) | (dims_ids << 21) | parent_ids
+        _, group[taking_part] = np.unique(key[taking_part], return_inverse=True)
     return group
 
 

@@ -216,7 +216,8 @@ def _columns(
         region_codes=region_column,
         dims=dims_column,
         offsets=offsets,
-        starts=bounds[:, 0].astype(np.int32),
-        ends=bounds[:, 1].astype(np.int32),
-        values=np.frombuffer(b"".join(values), dtype=VALUE_TYPE).astype(np.float64),
+        # Views of the joined bytes, not copies (read-only: nothing writes to them).
+        starts=bounds[:, 0],
+        ends=bounds[:, 1],
+        values=np.frombuffer(b"".join(values), dtype=VALUE_TYPE),
     )
