@@ -146,3 +146,51 @@ def test_values_out_of_range_are_reported_in_place(
     assert taken == [False]
     assert _report(columns) == _report(by_rows)
     assert any(location == "neg!D44" and "valid range" in text for _rule, location, text in _report(columns))
+
+
+WHOLE_CASES = [
+    ["1000", "-0", "+5", "007", "123456789012345", "-99999999999999", "0"],
+    ["1000", "12.5"],  # a decimal: the Decimal path
+    ["1000", "1_000"],
+    ["1000", ""],
+    ["1000", "5-3"],
+    ["1000", "1234567890123456"],  # too long for the float path
+    ["１２３"],  # full-width digits: the Decimal path
+    [1000.0, -0.0, 12.0, 99999999999999.0, 3],
+    [1000.0, 0.5],
+    [1000.0, float("nan")],
+    [1e15, 2.0],
+    [True, 1.0],
+]
+
+
+@pytest.mark.parametrize("cells", WHOLE_CASES)
+@pytest.mark.parametrize(
+    "factors",
+    [["1"], ["0.0001"], ["1E+4"], ["1E-8"], ["0.5"], ["1", "0.0001"], ["1E-8", "1E+4"], ["1E-23"], ["1E+23"]],
+)
+def test_whole_numbers_convert_as_decimals_do(cells: list[object], factors: list[str]) -> None:
+    from decimal import Decimal
+
+    from citybase.collection import columns
+
+    row_factors = [Decimal(factors[number % len(factors)]) for number in range(len(cells))]
+    ranges: list[tuple[float | None, float | None]] = [(None, None)] * len(cells)
+    numbers = columns._numbers(cells)
+    expected = None if numbers is None else columns._converted(numbers, row_factors, ranges)
+    whole = columns._whole_numbers(cells)
+    if whole is None:
+        return  # the Decimal path reads these
+    found = columns._converted_whole(whole, row_factors, ranges)
+    assert expected is not None
+    assert found is not None
+    assert [repr(value) for value in found] == [repr(value) for value in expected]
+
+
+def test_whole_numbers_are_taken_where_they_apply() -> None:
+    from citybase.collection import columns
+
+    assert columns._whole_numbers(WHOLE_CASES[0]) is not None
+    assert columns._whole_numbers(WHOLE_CASES[7]) is not None
+    for cells in WHOLE_CASES[1:7] + WHOLE_CASES[8:]:
+        assert columns._whole_numbers(cells) is None, cells

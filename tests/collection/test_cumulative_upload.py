@@ -153,7 +153,11 @@ def test_a_yearly_flow_refuses_a_year_to_date_quarter(db: Database, system: Acto
 
 @pytest.mark.parametrize(
     ("title", "code", "period"),
-    [("2024年1-9月", "FINANCE_VA", "2024Q3YTD"), ("2024年1-2月", "RETAIL_SALES", "2024-02YTD")],
+    [
+        ("2024年1-9月", "FINANCE_VA", "2024Q3YTD"),
+        ("2024年前三季度", "FINANCE_VA", "2024Q3YTD"),
+        ("2024年1-2月", "RETAIL_SALES", "2024-02YTD"),
+    ],
 )
 def test_a_title_naming_months_from_january_still_means_year_to_date(
     db: Database, system: Actor, title: str, code: str, period: str

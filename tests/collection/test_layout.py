@@ -308,3 +308,23 @@ def test_any_sheet_gives_a_layout_or_a_refusal(rows: list[list[object]]) -> None
     assert all(number > layout.header_rows[-1] for number in numbers)
     assert layout.columns
     assert all(0 <= column.index < len(rows[0]) and column.header for column in layout.columns)
+
+
+def test_blank_rows_are_dropped_whatever_their_first_cell() -> None:
+    from citybase.collection import layout
+
+    rows: list[list[object]] = [
+        ["A", 1.0, ""],
+        ["", "", "  "],
+        ["  ", 2.0, ""],
+        [None, None, None],
+        [0, "", ""],
+        [False, "", ""],
+        ["", "", "x"],
+        [float("nan"), "", ""],
+        ["A", "", ""],
+        [" \t", "", "\u3000"],
+    ]
+    assert layout._filled(rows) == [not layout._blank(row) for row in rows]
+    assert layout._filled([[["unhashable"]], [""]]) == [True, False]
+    assert layout._filled([]) == []

@@ -13,7 +13,7 @@ import operator
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from citybase.audit.language import (
     BOOLEAN_FUNCTIONS,
@@ -37,6 +37,9 @@ from citybase.errors import InvalidInput, Problem
 from citybase.messages import N_, message
 from citybase.transform.periods import Frequency, Period, parse_period
 
+if TYPE_CHECKING:
+    from citybase.audit.arrays import Submitted
+
 HISTORY = 10  # earlier periods a modified z-score looks at
 MINIMUM_HISTORY = 4
 # Without a stated tolerance, values this close (relative to the larger) count as equal: float rounding.
@@ -57,6 +60,10 @@ class Regions(Protocol):
 
 class Lookup(Protocol):
     def get(self, key: Key, /) -> float | None: ...
+
+
+class Values(Lookup, Protocol):
+    def __contains__(self, key: object, /) -> bool: ...
 
 
 class Context:
@@ -430,9 +437,13 @@ _SERIES: dict[str, Callable[[str], Compiled]] = {
 # ---- running rules -------------------------------------------------------------------------------------
 
 
+# From this many submitted values the rules run over arrays (audit.arrays), with the same findings.
+ARRAYS_FROM = 2000
+
+
 def evaluate(
     rules: Sequence[Rule],
-    submitted: Mapping[Key, float],
+    submitted: Mapping[Key, float] | Submitted,
     *,
     store: Store,
     regions: Regions,
@@ -442,9 +453,20 @@ def evaluate(
     a finding for each anchor where a rule does not hold. `expected` are the keys a complete submission
     holds: the anchors of rules using required()."""
     children = _remembered(regions)
+    if len(submitted) >= ARRAYS_FROM:
+        # Imported here: the array evaluator builds on this module's one-value evaluator.
+        from citybase.audit.arrays import Submitted, evaluate_columns
+
+        columns = submitted if isinstance(submitted, Submitted) else Submitted.from_mapping(submitted)
+        found = evaluate_columns(rules, columns, store=store, children=children, expected=expected)
+        if found is not None:
+            return found
+    if not isinstance(submitted, Mapping):
+        submitted = submitted.mapping()
     anchors = _anchors(rules, submitted, expected)
     values = dict(submitted)
-    for codes, places, first, last in _plan(rules, anchors, children):
+    reads = [({key[1] for key in keys}, {key[2] for key in keys}) if keys else None for keys in anchors]
+    for codes, places, first, last in plan_reads(rules, reads, children):
         for key, value in store.fetch(codes, places, first, last).items():
             values.setdefault(key, value)  # the submission overrides what is stored
     findings: list[Finding] = []
@@ -454,7 +476,7 @@ def evaluate(
         for key in keys:
             _, ctx.region, ctx.period, ctx.dims = key
             if check(ctx) is False:
-                findings.append(_explain(rule, key, values, children))
+                findings.append(explain(rule, key, values, children))
     return findings
 
 
@@ -486,19 +508,21 @@ def _anchors(
     return [due[rule.anchor] if "required" in rule.functions else given[rule.anchor] for rule in rules]
 
 
-def _plan(
-    rules: Sequence[Rule], anchors: Sequence[Sequence[Key]], children: Callable[[str], list[str]]
+def plan_reads(
+    rules: Sequence[Rule],
+    anchors: Sequence[tuple[set[str], set[str]] | None],
+    children: Callable[[str], list[str]],
 ) -> list[tuple[set[str], set[str], int, int]]:
-    """The store reads all rules need: indicators, regions and a month range each. A rule whose regions
-    lie within another read's joins it, so a typical submission is read in one or two calls."""
+    """The store reads all rules need: indicators, regions and a month range each, from each rule's
+    anchors' regions and periods (None without anchors). A rule whose regions lie within another read's
+    joins it, so a typical submission is read in one or two calls."""
     needs: list[tuple[frozenset[str], set[str], int, int]] = []
-    for rule, keys in zip(rules, anchors, strict=True):
-        if not keys:
+    for rule, found in zip(rules, anchors, strict=True):
+        if found is None:
             continue
-        places = {key[1] for key in keys}
+        places, texts = set(found[0]), found[1]
         if "sum_children" in rule.functions:
             places |= {kid for place in list(places) for kid in children(place)}
-        texts = {key[2] for key in keys}
         earliest = set(texts)
         if rule.functions & {"yoy", "last_year"}:
             earliest |= {year_before(text) for text in texts}
@@ -525,7 +549,7 @@ class _Recording:
 
     __slots__ = ("read", "values")
 
-    def __init__(self, values: Mapping[Key, float]) -> None:
+    def __init__(self, values: Values) -> None:
         self.values = values
         self.read: list[Key] = []
 
@@ -534,9 +558,7 @@ class _Recording:
         return self.values.get(key)
 
 
-def _explain(
-    rule: Rule, key: Key, values: Mapping[Key, float], children: Callable[[str], list[str]]
-) -> Finding:
+def explain(rule: Rule, key: Key, values: Values, children: Callable[[str], list[str]]) -> Finding:
     recording = _Recording(values)
     ctx = Context(recording, children)
     ctx.region, ctx.period, ctx.dims = key[1], key[2], key[3]

@@ -8,6 +8,7 @@ from operator import itemgetter
 
 from sqlalchemy import Connection
 
+from citybase.audit.arrays import Submitted
 from citybase.audit.evaluate import Rule, evaluate
 from citybase.audit.model import Finding, Key
 from citybase.audit.rules import RuleRecord
@@ -40,13 +41,9 @@ def problem_lines(problems: Sequence[Problem]) -> list[AuditLine]:
     ]
 
 
-_KEY = itemgetter(
-    CheckedFact._fields.index("indicator"),
-    CheckedFact._fields.index("region_code"),
-    CheckedFact._fields.index("period"),
-    CheckedFact._fields.index("dims"),
-)
-_VALUE = itemgetter(CheckedFact._fields.index("value"))
+_COLUMNS = [
+    CheckedFact._fields.index(name) for name in ("indicator", "region_code", "period", "dims", "value")
+]
 
 
 def audit_facts(
@@ -62,11 +59,8 @@ def audit_facts(
     """Run `rules` over the checked values; each finding names the rule and version, values and cells."""
     if not rules:
         return []
-    # Checked facts are named tuples: their keys and values are read by position, in C.
-    keys: list[Key] = list(map(_KEY, checked))
-    submitted: dict[Key, float] = dict(zip(keys, map(_VALUE, checked), strict=True))
-    where: dict[Key, str] = dict(zip(keys, locations, strict=True))
-    del keys
+    # Checked facts are named tuples: their keys' parts and values are read by position, in C, as columns.
+    submitted = Submitted(*(list(map(itemgetter(place), checked)) for place in _COLUMNS))
     findings = evaluate(
         [rule for _record, rule in rules],
         submitted,
@@ -74,6 +68,8 @@ def audit_facts(
         regions=IndexRegions(regions),
         expected=expected,
     )
+    named = {key for finding in findings for key in (finding.key, *finding.involved)}
+    where = {key: locations[at] for key, at in submitted.positions(named).items()}
     by_code = {record.code: record for record, _rule in rules}
     return [_line(finding, by_code[finding.rule], where) for finding in findings]
 

@@ -9,14 +9,15 @@ which finds and reports every problem in the usual way, so the result is the sam
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from itertools import repeat
-from operator import itemgetter
 from typing import Any, cast
 
 import numpy
+from numpy.typing import NDArray
 
 from citybase.collection.cells import from_float
 from citybase.collection.extraction import LongTable, Offered, cell_text
@@ -27,6 +28,10 @@ from citybase.messages import Message
 # Beyond this magnitude a value is a typing or export error (as the cell reader has it).
 _LARGEST = 1e100
 _ZERO = Decimal(0)
+_WHOLE_DIGITS = 15  # whole numbers this long are exact in a float (below 2**53)
+_EXACT_POWERS = 22  # 10**22 is the largest power of ten a float holds exactly
+
+FloatArray = NDArray[numpy.float64]
 
 
 @dataclass
@@ -60,8 +65,9 @@ def check_table(
     if key_columns is None:
         return None
     regions, indicators, periods, units = key_columns
-    numbers = _numbers(table.values)
-    if numbers is None:
+    whole = _whole_numbers(table.values)
+    numbers = _numbers(table.values) if whole is None else None
+    if whole is None and numbers is None:
         return None
     places = list(map(table.place.__add__, map(str, table.numbers)))
 
@@ -88,8 +94,8 @@ def check_table(
     # The facts' columns by distinct key (indicator id and code, period text, first and last month,
     # breakdown, factor, valid range), looked up per row in C.
     parts = {key: _parts(found) for key, found in axes.items()}
-    ids, indicator_codes, period_texts, firsts, lasts, breakdowns, factors, ranges = (
-        list(map(itemgetter(place), map(parts.__getitem__, axes_keys))) for place in range(8)
+    ids, indicator_codes, period_texts, firsts, lasts, breakdowns, factors, ranges = map(
+        list, zip(*map(parts.__getitem__, axes_keys), strict=True)
     )
     periods_of = {key: found[1][0] for key, found in axes.items()}
     years = [period.year for period in map(periods_of.__getitem__, axes_keys)]
@@ -97,8 +103,11 @@ def check_table(
         if not usable(sample(position), code, periods_of[axes_keys[position]]):
             return None
     del years, axes_keys
-    values = _converted(numbers, factors, ranges)
-    del numbers, factors, ranges  # a million Decimals: gone before the facts are made
+    if whole is not None:
+        values = _converted_whole(whole, factors, ranges)
+    else:
+        values = _converted(cast(list[Decimal], numbers), factors, ranges)
+    del whole, numbers, factors, ranges  # a million Decimals: gone before the facts are made
     if values is None or not _distinct(count, ids, row_regions, period_texts, breakdowns):
         return None
     rows = zip(
@@ -196,6 +205,62 @@ def _numbers(cells: Sequence[object]) -> list[Decimal] | None:
     return numbers
 
 
+def _whole_numbers(cells: Sequence[object]) -> FloatArray | None:
+    """Cells that all hold whole numbers of up to 15 digits, as floats (which hold them exactly); None
+    otherwise. Such numbers need no Decimal: scaled by a power of ten they round as the Decimal product does.
+    """
+    kinds = set(map(type, cells))
+    if kinds == {str}:
+        texts = cast(Sequence[str], cells)
+        digits = "".join(texts).replace("-", "").replace("+", "")
+        if not (digits.isascii() and digits.isdigit()) or max(map(len, texts)) > _WHOLE_DIGITS:
+            return None
+        try:  # float() refuses what Decimal() refuses among these ("", "5-3", "+-5")
+            return numpy.array(list(map(float, texts)), dtype=numpy.float64)
+        except ValueError:
+            return None
+    if kinds and kinds <= {float, int}:
+        found = numpy.array(cells, dtype=numpy.float64)
+        finite = numpy.isfinite(found).all()
+        if (
+            not finite
+            or (numpy.abs(found) >= 10.0**_WHOLE_DIGITS).any()
+            or (found != numpy.trunc(found)).any()
+        ):
+            return None
+        return found + 0.0  # as the cell reader has it, a whole -0.0 is 0
+    return None
+
+
+def _converted_whole(
+    whole: FloatArray, factors: list[Decimal], ranges: list[tuple[float | None, float | None]]
+) -> list[float] | None:
+    """As `_converted`, for whole numbers: each multiplied or divided by its power of ten in one rounding,
+    which is the rounding of the exact Decimal product."""
+    powers = {factor: _power_of_ten(factor) for factor in set(factors)}
+    if None in powers.values():
+        return _converted(list(map(_decimal, whole.tolist())), factors, ranges)
+    if len(powers) == 1:
+        exponents = numpy.full(len(whole), next(iter(powers.values())), dtype=numpy.int64)
+    else:
+        exponents = numpy.fromiter(map(powers.__getitem__, factors), dtype=numpy.int64, count=len(whole))
+    scale = 10.0 ** numpy.abs(exponents)  # exact up to 10**22
+    found = numpy.where(exponents < 0, whole / scale, whole * scale)
+    return _in_range(found, ranges)
+
+
+def _decimal(number: float) -> Decimal:
+    return Decimal(int(number)) if number or not math.copysign(1, number) < 0 else Decimal("-0")
+
+
+def _power_of_ten(factor: Decimal) -> int | None:
+    """k when `factor` is exactly 10**k with |k| <= 22 (a power a float holds exactly), else None."""
+    sign, digits, exponent = factor.normalize().as_tuple()
+    if sign or digits != (1,) or not isinstance(exponent, int) or abs(exponent) > _EXACT_POWERS:
+        return None
+    return exponent
+
+
 def _converted(
     numbers: list[Decimal], factors: list[Decimal], ranges: list[tuple[float | None, float | None]]
 ) -> list[float] | None:
@@ -208,7 +273,10 @@ def _converted(
             float(number * factor) if factor != 1 else float(number)
             for number, factor in zip(numbers, factors, strict=True)
         ]
-    found = numpy.array(values, dtype=float)
+    return _in_range(numpy.array(values, dtype=float), ranges)
+
+
+def _in_range(found: FloatArray, ranges: list[tuple[float | None, float | None]]) -> list[float] | None:
     if not numpy.isfinite(found).all() or (numpy.abs(found) >= _LARGEST).any():
         return None
     bounds = {
@@ -218,6 +286,7 @@ def _converted(
     limits = numpy.array(list(map(bounds.__getitem__, ranges)), dtype=float)
     if (found < limits[:, 0]).any() or (found > limits[:, 1]).any():
         return None
+    values: list[float] = found.tolist()
     return values
 
 

@@ -13,6 +13,7 @@ import itertools
 import json
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection
@@ -458,7 +459,9 @@ def _reviewed_by_authority(
     conn: Connection, context: TaskContext, catalog: IndicatorCatalog, staged: Staged
 ) -> TaskContext:
     """Outside a task, the indicators' authoritative department (数源部门) reviews, when they share one."""
-    authorities = {catalog.by_id[fact.indicator_id].authoritative_org for fact in staged.facts}
+    authorities = {
+        catalog.by_id[number].authoritative_org for number in set(map(itemgetter(0), staged.facts))
+    }
     if len(authorities) != 1:
         return context
     code = authorities.pop()

@@ -9,10 +9,13 @@ import hashlib
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
+from itertools import compress, repeat
+from operator import itemgetter
+from typing import NamedTuple
 
 from citybase.collection.cells import bare_unit, caption_unit, normalise_header, parse_number, unit_in_text
 from citybase.collection.reading import RawSheet, collector_paused
@@ -45,24 +48,11 @@ class HeaderColumn:
     unit: str | None  # the unit the header writes: "（万元）", "(亿元)", "单位：万元", or a last line "万元"
 
 
-@dataclass(frozen=True, slots=True)
-class DataRow:
+class DataRow(NamedTuple):
+    """A named tuple: a sheet may have a million data rows, made with tuple.__new__ in C."""
+
     number: int  # 1-based sheet row number
     cells: list[object]
-
-
-# A sheet may have a million data rows: building them through the slots skips the frozen __init__'s
-# object.__setattr__ calls, a third of the time; the object is the same as DataRow(number, cells) gives.
-_new_row = object.__new__
-_set_number = DataRow.__dict__["number"].__set__
-_set_cells = DataRow.__dict__["cells"].__set__
-
-
-def _data_row(number: int, cells: list[object]) -> DataRow:
-    row: DataRow = _new_row(DataRow)
-    _set_number(row, number)
-    _set_cells(row, cells)
-    return row
 
 
 @dataclass(frozen=True)
@@ -251,7 +241,21 @@ def _followed_by_data(rows: list[list[object]], info: Callable[[int], _RowInfo],
     return False
 
 
-def _blank(row: list[object]) -> bool:
+def _filled(rows: list[list[object]]) -> list[bool]:
+    """Whether each row holds a value. A row whose first cell holds one does; the first cells of a long
+    table are a few texts repeated, so each distinct one is looked at once and the rest in C."""
+    try:
+        firsts = list(map(itemgetter(0), rows))
+        verdicts = {cell: not _blank((cell,)) for cell in set(firsts)}
+    except (IndexError, TypeError):  # an empty row, or a cell that cannot be hashed
+        return [not _blank(row) for row in rows]
+    found = list(map(verdicts.__getitem__, firsts))
+    if not all(found):
+        found = [value or not _blank(row) for value, row in zip(found, rows, strict=True)]
+    return found
+
+
+def _blank(row: Sequence[object]) -> bool:
     """No cell holds a value: each is None, "" or spaces (0 and False are values)."""
     for cell in row:
         if cell is None or cell == "" or (isinstance(cell, str) and cell.isspace()):
@@ -356,9 +360,11 @@ def detect_layout(sheet: RawSheet) -> SheetLayout:
     title, title_unit = _title(rows[:start])
     first = sheet.first_row
     with collector_paused():
-        data = [
-            _data_row(first + index, row) for index, row in enumerate(rows[after:], after) if not _blank(row)
-        ]
+        body = rows[after:]
+        filled = _filled(body)
+        numbers = compress(range(first + after, first + len(rows)), filled)
+        kept = zip(numbers, compress(body, filled), strict=True)
+        data: list[DataRow] = list(map(tuple.__new__, repeat(DataRow), kept))
     fingerprint = hashlib.sha256("\n".join(column.header for column in columns).encode("utf-8")).hexdigest()
     return SheetLayout(
         sheet=sheet.name,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
@@ -204,23 +206,14 @@ def _check_correction(conn: Connection, actor: Actor, org: Organisation, correct
 
 
 def _value_rows(submission_id: int, staged: Staged) -> Iterator[tuple[Any, ...]]:
-    """The rows to write, made as they are written rather than held as another million tuples."""
-    return (
-        (
-            submission_id,
-            fact.indicator_id,
-            fact.region_code,
-            fact.period,
-            fact.period_start,
-            fact.period_end,
-            fact.dims,
-            fact.value,
-            fact.status,
-            fact.note,
-            location,
-        )
-        for fact, location in zip(staged.facts, staged.locations, strict=True)
-    )
+    """The rows to write, made as they are written rather than held as another million tuples (and made in
+    C: each column is read from the facts by position, and zip puts the rows together)."""
+    if len(staged.facts) != len(staged.locations):
+        raise ValueError("every staged value has its location")
+    fields = ["indicator_id", "region_code", "period", "period_start", "period_end", "dims", "value"]
+    fields += ["status", "note"]
+    columns = [map(itemgetter(CheckedFact._fields.index(name)), staged.facts) for name in fields]
+    return zip(repeat(submission_id, len(staged.facts)), *columns, staged.locations, strict=True)
 
 
 def save_lines(conn: Connection, submission_id: int, lines: Sequence[AuditLine]) -> None:

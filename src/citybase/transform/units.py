@@ -74,6 +74,17 @@ _WRITTEN = {
     "": "dimensionless",
 }
 
+# The magnitudes of Chinese statistics, which make most conversions: a factor between two of the same kind
+# needs no unit registry (whose first use takes most of a second); a test checks these against pint.
+_SCALED: dict[str, tuple[str, int]] = {
+    **{name: ("currency_cny", scale) for name, scale in (("元", 1), ("万元", 10**4), ("亿元", 10**8))},
+    **{name: ("currency_usd", scale) for name, scale in (("美元", 1), ("万美元", 10**4), ("亿美元", 10**8))},
+    **{name: ("person", scale) for name, scale in (("人", 1), ("万人", 10**4))},
+    **{name: ("household", scale) for name, scale in (("户", 1), ("万户", 10**4))},
+    **dict.fromkeys(("个", "家", "项", "座", "所"), ("count", 1)),
+    "万个": ("count", 10**4),
+}
+
 _registry: Any = None
 _lock = threading.Lock()
 
@@ -130,6 +141,9 @@ def is_known_unit(unit: str) -> bool:
 @lru_cache(maxsize=4096)
 def conversion_factor(from_unit: str, to_unit: str) -> Decimal:
     """The exact factor that turns a value in `from_unit` into `to_unit` (1 亿元 → 10000 万元)."""
+    scaled_from, scaled_to = _SCALED.get(from_unit), _SCALED.get(to_unit)
+    if scaled_from is not None and scaled_to is not None and scaled_from[0] == scaled_to[0]:
+        return Decimal(repr(scaled_from[1] / scaled_to[1])).normalize()
     source, target = parse_unit(from_unit), parse_unit(to_unit)
     try:
         factor = registry().Quantity(1, source).to(target).magnitude
