@@ -146,3 +146,32 @@ def test_blocks_follow_a_conflict_decided_for_the_other_source(store: Database, 
         row = by_key(growth_share_table(conn, system, period="2022").items)[("GDP", "440305")]
     assert (row.value, row.growth) == (33.0, pytest.approx(37.5))
     assert stored_blocks(store) == rebuilt_blocks(store)
+
+
+def test_pages_reuse_one_computation_until_the_ledger_moves(
+    store: Database, system: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from citybase.analysis import growth_share
+
+    runs: list[int] = []
+    original = growth_share.compute
+
+    def counted(*args: object) -> growth_share.StoreGrowth:
+        runs.append(1)
+        return original(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(growth_share, "compute", counted)
+    with store.read() as conn:
+        first = growth_share_table(conn, system, period="2022", indicators=["GDP"], limit=2)
+        second = growth_share_table(conn, system, period="2022", indicators=["GDP"], limit=2, offset=2)
+    assert len(runs) == 1
+    assert [row.region for row in first.items + second.items] == ["440300", "440303", "440304", "440305"]
+    with store.write() as conn:
+        publish(
+            conn, system, [FactInput("GDP", "440304", "2022", "35")], origin="revision", source_org="STATS"
+        )
+    with store.read() as conn:
+        after = growth_share_table(conn, system, period="2022", indicators=["GDP"], limit=2, offset=2)
+    assert len(runs) == 2
+    assert after.items[0].value == 35.0
+    assert after.items[0].growth == pytest.approx(40.0)

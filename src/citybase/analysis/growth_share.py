@@ -15,13 +15,16 @@ region is picked out for a table. The rules are those of the single-series calcu
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine, select
 
 from citybase.accounts.actor import Actor
 from citybase.accounts.permissions import Permission, require
@@ -30,9 +33,10 @@ from citybase.errors import NotFound
 from citybase.facts.blocks import SeriesColumns, read_columns
 from citybase.indicators.catalog import IndicatorCatalog, indicator_catalog
 from citybase.indicators.model import Indicator, ValueKind
+from citybase.ledger.tables import ledger_head
 from citybase.messages import N_, message
 from citybase.regions.index import RegionIndex, region_index
-from citybase.transform.periods import parse_period
+from citybase.transform.periods import Period, parse_period
 
 START_BITS = 17  # a month index (year × 12 + month − 1) stays below 2**17 up to the year 9999
 LENGTH_BITS = 4  # months in a period less one: 0 … 11
@@ -324,62 +328,132 @@ def growth_share_table(
     offset: int = 0,
 ) -> GrowthShareTable:
     """Every value of `period` with its 同比 and share, computed over the whole store; optionally only some
-    indicators (by code) and the regions inside `within`. Rows by indicator, then region."""
+    indicators (by code) and the regions inside `within`. Rows by indicator, then region.
+
+    The values picked out are kept for the next pages while nothing is recorded in the ledger (every change
+    to a value, an indicator or a region is), so paging through a large store computes it once."""
     require(actor, Permission.VIEW_FACTS)
     wanted = parse_period(period)
     catalog = indicator_catalog(conn)
-    indicator_ids = [_indicator(catalog, code).id for code in indicators]
+    indicator_ids = tuple(_indicator(catalog, code).id for code in indicators)
     regions = region_index(conn)
     if within is not None and regions.latest(within) is None:
         raise NotFound(message(N_("Unknown region code {code}"), code=within))
-
-    def parent_of(code: str) -> str | None:
-        region = regions.latest(code)
-        return region.parent_code if region is not None else None
-
-    computed = compute(read_columns(conn, indicator_ids or None), catalog, parent_of)
-    columns = computed.columns
-    chosen = np.flatnonzero(
-        (columns.starts == wanted.first_month_index) & (columns.ends == wanted.last_month_index)
-    )
-    series_of = columns.series_of_values()
-    if within is not None:
-        inside = np.asarray([regions.within(code, within) for code in columns.region_codes], dtype=bool)
-        chosen = chosen[inside[series_of[chosen]]] if chosen.size else chosen
-    total = int(chosen.size)
-    page = chosen[offset : None if limit is None else offset + limit]
-    items = [
-        _row(computed, catalog, regions, int(series_of[index]), int(index), str(wanted)) for index in page
-    ]
+    key = (_ledger_head(conn), str(wanted), indicator_ids, within)
+    with _lock:
+        kept = _selections.setdefault(conn.engine, OrderedDict())
+        selection = kept.get(key)
+    if selection is None:
+        selection = _select(conn, catalog, regions, wanted, indicator_ids, within)
+        with _lock:
+            kept[key] = selection
+            while len(kept) > KEPT_SELECTIONS:
+                kept.popitem(last=False)
+    chosen = range(len(selection.series))[offset : None if limit is None else offset + limit]
     return GrowthShareTable(
-        period=str(wanted),
-        items=items,
-        total_rows=total,
-        store_values=columns.value_count,
-        store_series=columns.series_count,
-        store_growths=computed.growth_count,
-        store_shares=computed.share_count,
+        period=selection.period,
+        items=[_row(selection, position, catalog, regions) for position in chosen],
+        total_rows=len(selection.series),
+        store_values=selection.store_values,
+        store_series=selection.store_series,
+        store_growths=selection.store_growths,
+        store_shares=selection.store_shares,
         offset=offset,
     )
 
 
-def _row(
-    computed: StoreGrowth,
+KEPT_SELECTIONS = 8  # per database
+
+
+@dataclass(frozen=True)
+class _Selection:
+    """The values of one period (and filters) with their growth and share, cut out of a whole-store run."""
+
+    period: str
+    series: list[tuple[int, str, str, str | None]]  # per value: indicator id, region, dims, parent
+    values: npt.NDArray[np.float64]
+    base_values: npt.NDArray[np.float64]
+    growth: npt.NDArray[np.float64]
+    share: npt.NDArray[np.float64]
+    siblings: npt.NDArray[np.int32]
+    store_values: int
+    store_series: int
+    store_growths: int
+    store_shares: int
+
+
+_selections: weakref.WeakKeyDictionary[Engine, OrderedDict[tuple[Any, ...], _Selection]] = (
+    weakref.WeakKeyDictionary()
+)
+_lock = threading.Lock()
+
+
+def _ledger_head(conn: Connection) -> tuple[int, str]:
+    """The ledger's last entry: its number and hash (a database wiped and loaded again may reach the same
+    number, never the same hash)."""
+    head = conn.execute(
+        select(ledger_head.c.seq, ledger_head.c.entry_hash).where(ledger_head.c.id == 1)
+    ).one()
+    return int(head.seq), str(head.entry_hash)
+
+
+def _select(
+    conn: Connection,
     catalog: IndicatorCatalog,
     regions: RegionIndex,
-    series: int,
-    index: int,
-    period: str,
-) -> GrowthShareRow:
+    wanted: Period,
+    indicator_ids: tuple[int, ...],
+    within: str | None,
+) -> _Selection:
+    def parent_of(code: str) -> str | None:
+        region = regions.latest(code)
+        return region.parent_code if region is not None else None
+
+    computed = compute(read_columns(conn, list(indicator_ids) or None), catalog, parent_of)
     columns = computed.columns
-    indicator = catalog.by_id[int(columns.indicator_ids[series])]
-    region_code = columns.region_codes[series]
+    chosen = np.flatnonzero(
+        (columns.starts == wanted.first_month_index) & (columns.ends == wanted.last_month_index)
+    )
+    series_of = columns.series_of_values()[chosen]
+    if within is not None and chosen.size:
+        inside = np.asarray([regions.within(code, within) for code in columns.region_codes], dtype=bool)
+        kept = inside[series_of]
+        chosen, series_of = chosen[kept], series_of[kept]
+    indicator_ids_of = columns.indicator_ids.tolist()
+    return _Selection(
+        period=str(wanted),
+        series=[
+            (
+                indicator_ids_of[series],
+                columns.region_codes[series],
+                columns.dims[series],
+                computed.parents[series],
+            )
+            for series in series_of.tolist()
+        ],
+        values=columns.values[chosen],
+        base_values=computed.base_values[chosen],
+        growth=computed.growth[chosen],
+        share=computed.share[chosen],
+        siblings=computed.reporting_siblings[chosen],
+        store_values=columns.value_count,
+        store_series=columns.series_count,
+        store_growths=computed.growth_count,
+        store_shares=computed.share_count,
+    )
+
+
+def _row(
+    selection: _Selection, position: int, catalog: IndicatorCatalog, regions: RegionIndex
+) -> GrowthShareRow:
+    indicator_id, region_code, dims, parent = selection.series[position]
+    indicator = catalog.by_id[indicator_id]
     region = regions.latest(region_code)
-    growth = float(computed.growth[index])
-    share = float(computed.share[index])
-    base_value = float(computed.base_values[index])
-    parent = computed.parents[series] if not np.isnan(share) else None
-    parent_region = regions.latest(parent) if parent else None
+    growth = float(selection.growth[position])
+    share = float(selection.share[position])
+    base_value = float(selection.base_values[position])
+    share_of = parent if not np.isnan(share) else None
+    parent_region = regions.latest(share_of) if share_of else None
     in_points = changes_as_difference(indicator)
     return GrowthShareRow(
         indicator=indicator.code,
@@ -387,17 +461,17 @@ def _row(
         unit=indicator.unit,
         region=region_code,
         region_name=region.name if region is not None else region_code,
-        dims=columns.dims[series],
-        period=period,
-        value=float(columns.values[index]),
+        dims=dims,
+        period=selection.period,
+        value=float(selection.values[position]),
         base_value=None if np.isnan(base_value) else base_value,
         growth=None if np.isnan(growth) else round(growth, 4),
         growth_unit=point_unit(indicator.unit) if in_points else PERCENT,
         price_basis=computed_price_basis(indicator),
         share=None if np.isnan(share) else round(share, 4),
-        share_of=parent,
+        share_of=share_of,
         share_of_name=parent_region.name if parent_region is not None else None,
-        reporting_siblings=int(computed.reporting_siblings[index]) if parent else None,
+        reporting_siblings=int(selection.siblings[position]) if share_of else None,
     )
 
 
