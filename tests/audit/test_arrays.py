@@ -199,3 +199,33 @@ def test_each_anchor_is_true_false_or_not_applicable_alike(expression: str) -> N
         one_value = rule.check(ctx)
 
         assert (bool(truth[number]) if known[number] else None) == one_value, list(submitted)[at]
+
+
+@pytest.mark.parametrize(
+    "numbers",
+    [
+        [],
+        [0],
+        [3, 3, 3],
+        [5, 0, 5, 2, 9, 2, 0],
+        list(range(50, 0, -1)),
+        [7, -1, 7, 3],  # a part never seen (-1): counted the sorting way
+        [10**9, 1, 10**9],  # too sparse to count
+    ],
+)
+def test_distinct_numbers_are_what_numpy_unique_finds(numbers: list[int]) -> None:
+    given = numpy.asarray(numbers, dtype=numpy.int64)
+    distinct, inverse = arrays.distinct_numbers(given)
+    expected, expected_inverse = numpy.unique(given, return_inverse=True)
+    assert distinct.tolist() == expected.tolist()
+    assert inverse.tolist() == expected_inverse.reshape(-1).tolist()
+    assert distinct.dtype == given.dtype
+
+
+def test_distinct_numbers_of_random_codes() -> None:
+    generator = numpy.random.default_rng(7)
+    for size in (1, 10, 1000):
+        given = generator.integers(0, size, size=size * 3).astype(numpy.int64)
+        distinct, inverse = arrays.distinct_numbers(given)
+        assert distinct.tolist() == numpy.unique(given).tolist()
+        assert (distinct[inverse] == given).all()

@@ -76,6 +76,26 @@ def _submitted(
     return result, [tuple(row) for row in values]
 
 
+def _assert_audit_columns(accepted: Any) -> None:
+    """The columns handed to the audit are the facts' own, numbered as the audit would number them."""
+    from citybase.audit.arrays import Submitted
+
+    columns = accepted.columns
+    facts = accepted.facts
+    assert list(columns.parts[0]) == [fact.indicator for fact in facts]
+    assert list(columns.parts[1]) == [fact.region_code for fact in facts]
+    assert list(columns.parts[2]) == [fact.period for fact in facts]
+    assert list(columns.parts[3]) == [fact.dims for fact in facts]
+    assert list(columns.values) == [fact.value for fact in facts]
+    numberings, codes = columns.numbered
+    fresh_numberings, fresh_codes = Submitted(*columns.parts, columns.values).numbered
+    assert [list(numbering.items()) for numbering in numberings] == [
+        list(numbering.items()) for numbering in fresh_numberings
+    ]
+    assert [code.dtype for code in codes] == [code.dtype for code in fresh_codes]
+    assert [code.tolist() for code in codes] == [code.tolist() for code in fresh_codes]
+
+
 def _report(result: IntakeResult) -> list[tuple[str, str, str]]:
     return [(line.rule, line.location, line.message.render()) for line in result.lines]
 
@@ -89,6 +109,8 @@ def _both_ways(
     def spying(*args: Any, **kwargs: Any) -> Any:
         accepted = check(*args, **kwargs)
         taken.append(accepted is not None)
+        if accepted is not None:
+            _assert_audit_columns(accepted)
         return accepted
 
     monkeypatch.setattr(staging, "check_table", spying)
@@ -194,3 +216,109 @@ def test_whole_numbers_are_taken_where_they_apply() -> None:
     assert columns._whole_numbers(WHOLE_CASES[7]) is not None
     for cells in WHOLE_CASES[1:7] + WHOLE_CASES[8:]:
         assert columns._whole_numbers(cells) is None, cells
+
+
+def _varied(rows: list[list[object]], change: str) -> list[list[object]]:
+    """The clean table with one kind of variation, clean or not."""
+    rows = [list(row) for row in rows]
+    if change == "units":  # each row its own unit: several conversion factors
+        for number, row in enumerate(rows):
+            row[3], row[4] = [(row[3], "万元"), (int(row[3]) * 10000, "元"), (int(row[3]) / 10000, "亿元")][
+                number % 3
+            ]
+    elif change == "period spellings":  # the same periods written two ways, no key given twice
+        for row in rows[1::2]:
+            year, quarter = str(row[2]).split("Q")
+            row[2] = f"{year}年{'一二三四'[int(quarter) - 1]}季度"
+    elif change == "codes":  # indicator codes in lower case, regions as numbers
+        for row in rows:
+            row[0] = str(row[0]).lower()
+            if row[1] == "440306":
+                row[1] = 440306
+    elif change == "repeat by spelling":  # one key twice, its period written another way
+        rows[3][2] = "2000年四季度"
+        rows[4][2] = "2000Q4"
+        rows[3][0] = rows[4][0]
+        rows[3][1] = rows[4][1]
+    elif change == "frequency":  # a month for a quarterly indicator
+        rows[10][2] = "2002-03"
+    elif change == "outside":  # a region outside the organisation's area (Beijing)
+        rows[20][1] = "110101"
+    elif change == "foreign unit":
+        rows[30][4] = "斤"  # not a unit of money
+    elif change == "missing period":
+        rows[40][2] = ""
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("change", "clean"),
+    [
+        ("units", True),
+        ("period spellings", True),
+        ("codes", True),
+        ("repeat by spelling", False),
+        ("frequency", False),
+        ("outside", False),
+        ("foreign unit", False),
+        ("missing period", False),
+    ],
+)
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_variations_give_the_same_either_way(
+    db: Database, system: Actor, monkeypatch: pytest.MonkeyPatch, kind: str, change: str, clean: bool
+) -> None:
+    rows = _varied(_rows(), change)
+    body = _csv(rows) if kind == "csv" else _xlsx(rows)
+    (columns, column_values), (by_rows, row_values), taken = _both_ways(
+        db, system, monkeypatch, body, f"varied.{kind}"
+    )
+    assert taken == [clean]
+    assert column_values == row_values
+    assert _report(columns) == _report(by_rows)
+    assert columns.submission.status == by_rows.submission.status
+    if clean:
+        assert len(column_values) == len(rows)
+    else:
+        assert _report(columns)  # the problem is named, in place
+
+
+def test_keys_are_numbered_together_in_order_of_appearance() -> None:
+    """However many distinct parts the columns have (past what one integer can pack), the rows are numbered
+    by their combination in order of first appearance, with each combination's first row."""
+    import numpy
+
+    from citybase.collection import columns
+
+    generator = numpy.random.default_rng(3)
+    for sizes in [(1, 1), (3, 1, 4), (2**21, 2**21, 2**21), (5, 2**40, 7)]:
+        count = 500
+        coded = [
+            columns._Coded(
+                generator.integers(0, min(size, 6), size=count).astype(numpy.intp), list(range(size))
+            )
+            if size < 2**30
+            else columns._Coded(generator.integers(0, 6, size=count).astype(numpy.intp), _Huge(size))
+            for size in sizes
+        ]
+        rows, first = columns._numbered(*coded)
+        combinations = list(zip(*(column.codes.tolist() for column in coded), strict=True))
+        numbering: dict[tuple[int, ...], int] = {}
+        firsts: list[int] = []
+        for position, combination in enumerate(combinations):
+            if combination not in numbering:
+                numbering[combination] = len(numbering)
+                firsts.append(position)
+        assert rows.tolist() == [numbering[combination] for combination in combinations]
+        assert first.tolist() == firsts
+
+
+class _Huge(list[int]):
+    """A column's distinct values, as many as `size` (only their count is read)."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def __len__(self) -> int:
+        return self.size

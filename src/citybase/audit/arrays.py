@@ -61,6 +61,19 @@ class Submitted:
         indicators, regions, periods, dims = (list(map(itemgetter(place), keys)) for place in range(4))
         return cls(indicators, regions, periods, dims, list(map(submitted.__getitem__, keys)))
 
+    @classmethod
+    def numbered_as(
+        cls,
+        parts: tuple[Sequence[str], Sequence[str], Sequence[str], Sequence[str]],
+        values: Sequence[float],
+        numbered: tuple[list[dict[str, int]], list[Ints]],
+    ) -> Submitted:
+        """Columns whose numbering is already known, as `numbered` would find it (the column-wise check of a
+        long table numbers the same parts on its way)."""
+        submitted = cls(*parts, values)
+        submitted.__dict__["numbered"] = numbered  # what the cached property would compute
+        return submitted
+
     def __len__(self) -> int:
         return len(self.values)
 
@@ -96,6 +109,18 @@ class Submitted:
         packed = _pack(codes, spans)
         found = numpy.flatnonzero(numpy.isin(packed, numpy.fromiter(wanted, dtype=numpy.int64)))
         return {wanted[int(packed[at])]: int(at) for at in found}
+
+
+def distinct_numbers(numbers: Ints) -> tuple[Ints, Ints]:
+    """What numpy.unique(numbers, return_inverse=True) gives, found by counting rather than sorting when the
+    numbers are small and not negative (as the numbers of a submission's texts are)."""
+    if not len(numbers) or numbers.min() < 0 or numbers.max() > 4 * len(numbers):
+        distinct, inverse = numpy.unique(numbers, return_inverse=True)
+        return distinct, inverse.reshape(-1)
+    distinct = numpy.flatnonzero(numpy.bincount(numbers))
+    rank = numpy.zeros(int(distinct[-1]) + 1, dtype=numpy.int64)
+    rank[distinct] = numpy.arange(len(distinct))
+    return distinct.astype(numbers.dtype, copy=False), rank[numbers]
 
 
 class _Unsuitable(Exception):
@@ -209,7 +234,7 @@ class _Anchors:
 
     def shifted(self, shift: Callable[[str], str]) -> Ints:
         """The anchors' periods moved by `shift` (a year back, one period back), as numbers."""
-        distinct, inverse = numpy.unique(self.periods, return_inverse=True)
+        distinct, inverse = distinct_numbers(self.periods)
         moved = [self.table.number(2, shift(self.period_texts[number])) for number in distinct.tolist()]
         return numpy.asarray(moved, dtype=numpy.int64)[inverse]
 
@@ -247,8 +272,8 @@ def evaluate_columns(
             places_and_periods = ({key[1] for key in expected_keys}, {key[2] for key in expected_keys})
             reads.append(places_and_periods if expected_keys else None)
         elif len(positions):
-            places = numpy.unique(codes[1][positions]).tolist()
-            texts = numpy.unique(codes[2][positions]).tolist()
+            places = distinct_numbers(codes[1][positions])[0].tolist()
+            texts = distinct_numbers(codes[2][positions])[0].tolist()
             reads.append(({region_texts[n] for n in places}, {period_texts[n] for n in texts}))
         else:
             reads.append(None)
@@ -492,7 +517,7 @@ def _change(at: _Anchors, code: str, earlier: Callable[[str], str]) -> Pair:
 
 
 def _sum_children(at: _Anchors, code: str) -> Pair:
-    distinct, inverse = numpy.unique(at.regions, return_inverse=True)
+    distinct, inverse = distinct_numbers(at.regions)
     kids = [
         [at.table.number(1, kid) for kid in at.children(at.region_texts[region])]
         for region in distinct.tolist()
@@ -514,7 +539,7 @@ def _sum_children(at: _Anchors, code: str) -> Pair:
 
 def _mzscore(at: _Anchors, code: str) -> Pair:
     now, known_now = at.find(code)
-    distinct, inverse = numpy.unique(at.periods, return_inverse=True)
+    distinct, inverse = distinct_numbers(at.periods)
     earlier = [
         [at.table.number(2, text) for text in history(at.period_texts[period])]
         for period in distinct.tolist()

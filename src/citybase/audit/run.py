@@ -55,12 +55,19 @@ def audit_facts(
     catalog: IndicatorCatalog,
     regions: RegionIndex,
     expected: Collection[Key] = (),
+    columns: Submitted | None = None,
 ) -> list[AuditLine]:
-    """Run `rules` over the checked values; each finding names the rule and version, values and cells."""
+    """Run `rules` over the checked values; each finding names the rule and version, values and cells.
+
+    `columns`, when given, holds the same values as columns (as the column-wise check made them)."""
     if not rules:
         return []
     # Checked facts are named tuples: their keys' parts and values are read by position, in C, as columns.
-    submitted = Submitted(*(list(map(itemgetter(place), checked)) for place in _COLUMNS))
+    submitted = (
+        columns
+        if columns is not None
+        else Submitted(*(list(map(itemgetter(place), checked)) for place in _COLUMNS))
+    )
     findings = evaluate(
         [rule for _record, rule in rules],
         submitted,

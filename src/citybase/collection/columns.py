@@ -19,6 +19,7 @@ from typing import Any, cast
 import numpy
 from numpy.typing import NDArray
 
+from citybase.audit.arrays import Submitted
 from citybase.collection.cells import from_float
 from citybase.collection.extraction import LongTable, Offered, cell_text
 from citybase.collection.mapping import period_in_text
@@ -32,6 +33,7 @@ _WHOLE_DIGITS = 15  # whole numbers this long are exact in a float (below 2**53)
 _EXACT_POWERS = 22  # 10**22 is the largest power of ten a float holds exactly
 
 FloatArray = NDArray[numpy.float64]
+IndexArray = NDArray[numpy.intp]
 
 
 @dataclass
@@ -41,9 +43,22 @@ class Accepted:
     facts: list[CheckedFact]
     locations: list[str]
     key_columns: tuple[list[int], list[str], list[str], list[str]]
+    columns: Submitted  # the facts as the audit reads them, numbered as it would number them
 
     def keys(self) -> Iterator[tuple[int, str, str, str]]:
         return zip(*self.key_columns, strict=True)
+
+
+@dataclass(frozen=True)
+class _Coded:
+    """A column as the number of each row's value among the column's distinct values (in order of first
+    appearance), so what is known of a value is worked out once and spread to the rows in C."""
+
+    codes: IndexArray
+    values: list[Any]
+
+    def __getitem__(self, position: int) -> Any:
+        return self.values[self.codes[position]]
 
 
 def check_table(
@@ -64,12 +79,79 @@ def check_table(
     key_columns = _keys(table)
     if key_columns is None:
         return None
-    regions, indicators, periods, units = key_columns
     whole = _whole_numbers(table.values)
     numbers = _numbers(table.values) if whole is None else None
     if whole is None and numbers is None:
         return None
     places = list(map(table.place.__add__, map(str, table.numbers)))
+    asked = _ask(table, key_columns, places, axes_of, region_of, usable, failed)
+    del key_columns  # read no more (each row's axes and region are numbered): gone before the facts
+    if asked is None:
+        return None
+    axes, axes_rows, region_rows = asked
+    factors = [found[3] for found in axes]
+    ranges = [(found[0].min_value, found[0].max_value) for found in axes]
+    if whole is not None:
+        values = _scaled_whole(whole, factors, ranges, axes_rows)
+    else:
+        values = _converted(
+            cast(list[Decimal], numbers), _spread(factors, axes_rows), _spread(ranges, axes_rows)
+        )
+    del whole, numbers  # a million Decimals: gone before the facts are made
+    if values is None or not _distinct(axes, axes_rows, region_rows):
+        return None
+    ids = _spread([found[0].id for found in axes], axes_rows)
+    by_axes = [_numbering([found[0].code for found in axes]), _numbering([found[1][1] for found in axes])]
+    by_axes.append(_numbering([found[2] for found in axes]))
+    indicator_codes, period_texts, breakdowns = (
+        _spread(part.values, part.codes[axes_rows]) for part in by_axes
+    )
+    row_regions = _spread(region_rows.values, region_rows.codes)
+    rows = zip(
+        ids,
+        indicator_codes,
+        row_regions,
+        period_texts,
+        _spread([found[1][2] for found in axes], axes_rows),
+        _spread([found[1][3] for found in axes], axes_rows),
+        breakdowns,
+        values,
+        repeat(table.status, count),
+        repeat("", count),
+        repeat(None, count),
+        strict=True,
+    )
+    facts: list[CheckedFact] = list(map(tuple.__new__, repeat(CheckedFact, count), rows))
+    # Numbered in order of first appearance, as the audit numbers them: the axes and the regions are in that
+    # order already.
+    numbered = [by_axes[0], region_rows, by_axes[1], by_axes[2]]
+    columns = Submitted.numbered_as(
+        (indicator_codes, row_regions, period_texts, breakdowns),
+        values,
+        (
+            [{text: number for number, text in enumerate(part.values)} for part in numbered],
+            [
+                (part.codes if part is region_rows else part.codes[axes_rows]).astype(numpy.int64)
+                for part in numbered
+            ],
+        ),
+    )
+    return Accepted(facts, places, (ids, row_regions, period_texts, breakdowns), columns)
+
+
+def _ask(
+    table: LongTable,
+    key_columns: tuple[_Coded, _Coded, _Coded, _Coded],
+    places: list[str],
+    axes_of: Callable[[Offered], Any],
+    region_of: Callable[[Offered], Any],
+    usable: Callable[[Offered, str, Any], bool],
+    failed: object,
+) -> tuple[list[Any], IndexArray, _Coded] | None:
+    """What the checks find for each distinct key, asked with its first row: the axes (indicator, period,
+    breakdown, factor) of each distinct (indicator, period, unit), each row's number among them, and each
+    row's region code; None when any check fails."""
+    regions, indicators, periods, units = key_columns
 
     def sample(position: int) -> Offered:  # the checks asked with it do not read the value
         return Offered(
@@ -77,109 +159,130 @@ def check_table(
             _ZERO, table.status, "", places[position],
         )  # fmt: skip
 
-    axes_keys = list(zip(indicators, periods, units, strict=True))
-    axes: dict[tuple[str, str, str | None], Any] = {}
-    for position, key in _first_positions(axes_keys):
+    # Each distinct (indicator, period, unit) is checked once, with its first row, in order of appearance.
+    axes_rows, axes_first = _numbered(indicators, periods, units)
+    axes: list[Any] = []
+    for position in axes_first.tolist():
         found = axes_of(sample(position))
         if found is failed:
             return None
-        axes[key] = found
-    codes: dict[str, str] = {}
-    for position, text in _first_positions(regions):
+        axes.append(found)
+    codes: list[str] = []
+    for position in _first_rows(regions).tolist():
         code = region_of(sample(position))
         if code is failed:
             return None
-        codes[text] = code
-    row_regions = list(map(codes.__getitem__, regions))
-    # The facts' columns by distinct key (indicator id and code, period text, first and last month,
-    # breakdown, factor, valid range), looked up per row in C.
-    parts = {key: _parts(found) for key, found in axes.items()}
-    ids, indicator_codes, period_texts, firsts, lasts, breakdowns, factors, ranges = map(
-        list, zip(*map(parts.__getitem__, axes_keys), strict=True)
-    )
-    periods_of = {key: found[1][0] for key, found in axes.items()}
-    years = [period.year for period in map(periods_of.__getitem__, axes_keys)]
-    for position, (code, _year) in _first_positions(list(zip(row_regions, years, strict=True))):
-        if not usable(sample(position), code, periods_of[axes_keys[position]]):
+        codes.append(code)
+    final = _numbering(codes)
+    region_rows = _Coded(final.codes[regions.codes], final.values)
+    years = _numbering([found[1][0].year for found in axes])
+    _, pair_first = _numbered(region_rows, _Coded(years.codes[axes_rows], years.values))
+    for position in pair_first.tolist():
+        if not usable(sample(position), region_rows[position], axes[axes_rows[position]][1][0]):
             return None
-    del years, axes_keys
-    if whole is not None:
-        values = _converted_whole(whole, factors, ranges)
-    else:
-        values = _converted(cast(list[Decimal], numbers), factors, ranges)
-    del whole, numbers, factors, ranges  # a million Decimals: gone before the facts are made
-    if values is None or not _distinct(count, ids, row_regions, period_texts, breakdowns):
-        return None
-    rows = zip(
-        ids, indicator_codes, row_regions, period_texts, firsts, lasts, breakdowns, values,
-        repeat(table.status, count), repeat("", count), repeat(None, count), strict=True,
-    )  # fmt: skip
-    facts: list[CheckedFact] = list(map(tuple.__new__, repeat(CheckedFact, count), rows))
-    return Accepted(facts, places, (ids, row_regions, period_texts, breakdowns))
+    return axes, axes_rows, region_rows
 
 
-def _distinct(count: int, *columns: Sequence[Any]) -> bool:
-    """Whether no two rows share a key, the key's parts numbered and packed into one integer per row."""
-    packed = numpy.zeros(count, dtype=numpy.int64)
+def _numbering(cells: Sequence[Any]) -> _Coded:
+    """`cells` numbered by their distinct values."""
+    numbering: dict[Any, int] = {}
+    for cell in cells:
+        numbering.setdefault(cell, len(numbering))
+    codes = numpy.fromiter(map(numbering.__getitem__, cells), dtype=numpy.intp, count=len(cells))
+    return _Coded(codes, list(numbering))
+
+
+def _code(cells: Sequence[Any], convert: Callable[[Any], Any]) -> _Coded | None:
+    """`cells` converted and numbered, each distinct cell converted once; None when any converts to None."""
+    distinct: dict[Any, int] = dict.fromkeys(cells, 0)
+    numbering: dict[Any, int] = {}
+    for cell in distinct:
+        value = convert(cell)
+        if value is None:
+            return None
+        distinct[cell] = numbering.setdefault(value, len(numbering))
+    codes = numpy.fromiter(map(distinct.__getitem__, cells), dtype=numpy.intp, count=len(cells))
+    return _Coded(codes, list(numbering))
+
+
+def _spread(values: Sequence[Any], codes: IndexArray) -> list[Any]:
+    """Each row's value, by its code."""
+    table = numpy.fromiter(values, dtype=object, count=len(values))
+    spread: list[Any] = table[codes].tolist()
+    return spread
+
+
+def _numbered(*columns: _Coded) -> tuple[IndexArray, IndexArray]:
+    """Rows numbered by their combination of the columns' values (in order of first appearance), and the
+    first row of each combination."""
+    key = numpy.zeros(len(columns[0].codes), dtype=numpy.int64)
     span = 1
     for column in columns:
-        numbering = {value: number for number, value in enumerate(dict.fromkeys(column))}
-        span *= len(numbering)
-        if span >= 1 << 62:  # too many distinct parts to pack: compare the keys themselves
-            return len(set(zip(*columns, strict=True))) == count
-        packed = packed * len(numbering) + numpy.fromiter(
-            map(numbering.__getitem__, column), dtype=numpy.int64, count=count
-        )
+        size = len(column.values)
+        if size == 1:
+            continue
+        if span * size >= 1 << 62:  # renumbered first, so the packed key stays below the square of the rows
+            _, key = numpy.unique(key, return_inverse=True)
+            key = key.reshape(-1).astype(numpy.int64)
+            span = int(key.max()) + 1
+        key = key * size + column.codes
+        span *= size
+    _, first, key = numpy.unique(key, return_index=True, return_inverse=True)
+    order = numpy.argsort(first, kind="stable")
+    rank = numpy.empty_like(order)
+    rank[order] = numpy.arange(len(order))
+    return rank[key.reshape(-1)], first[order]
+
+
+def _first_rows(column: _Coded) -> IndexArray:
+    """The first row of each of the column's distinct values, in the order of its values."""
+    first: IndexArray = numpy.unique(column.codes, return_index=True)[1]
+    return first
+
+
+def _distinct(axes: list[Any], axes_rows: IndexArray, regions: _Coded) -> bool:
+    """Whether no two rows share a key (indicator, region, period, breakdown), packed as one number."""
+    parts = _numbering([(found[0].id, found[1][1], found[2]) for found in axes])
+    packed = parts.codes[axes_rows].astype(numpy.int64) * len(regions.values) + regions.codes
     packed.sort()
     return not bool((packed[1:] == packed[:-1]).any())
 
 
-def _parts(found: Any) -> tuple[Any, ...]:
-    indicator, period, dims, factor = found
-    return (
-        indicator.id, indicator.code, period[1], period[2], period[3], dims, factor,
-        (indicator.min_value, indicator.max_value),
-    )  # fmt: skip
-
-
-def _keys(
-    table: LongTable,
-) -> tuple[list[str], list[str], list[str], list[str | None]] | None:
+def _keys(table: LongTable) -> tuple[_Coded, _Coded, _Coded, _Coded] | None:
     """The key columns as the row-by-row reader would have them: region codes, indicator codes, canonical
-    periods and units, each distinct text looked up once; None when any is missing or unknown."""
-    region_codes: dict[object, str] = {}
-    for cell in set(table.regions):
+    periods and units, each distinct cell looked up once; None when any is missing or unknown."""
+
+    def region(cell: object) -> str | None:
         text = cell_text(cell)
         resolved = table.resolver.resolve(text) if text else None
-        if resolved is None or isinstance(resolved, Message):
-            return None
-        region_codes[cell] = resolved
-    indicator_codes: dict[object, str] = {}
-    for cell in set(table.indicators):
+        return None if resolved is None or isinstance(resolved, Message) else resolved
+
+    def indicator(cell: object) -> str | None:
         text = cell_text(cell)
         found = table.vocabulary.indicator_for(text) if text else None
-        if not found:
-            return None
-        indicator_codes[cell] = found[0]
-    period_texts: dict[object, str] = {}
-    for cell in set(table.periods):
+        return found[0] if found else None
+
+    def period(cell: object) -> str | None:
         text = cell_text(cell)
-        period = period_in_text(text) if text else None
-        if period is None:
-            return None
-        period_texts[cell] = str(period)
+        found = period_in_text(text) if text else None
+        return None if found is None else str(found)
+
+    regions = _code(table.regions, region)
+    indicators = None if regions is None else _code(table.indicators, indicator)
+    periods = None if indicators is None else _code(table.periods, period)
+    if regions is None or indicators is None or periods is None:
+        return None
     # As the row-by-row reader has it: the column's own unit, else the row's unit cell, else the caption's.
     if table.column_unit or table.units is None:
-        units: list[str | None] = [table.column_unit or table.caption] * len(table.values)
+        units = _Coded(numpy.zeros(len(table.values), dtype=numpy.intp), [table.column_unit or table.caption])
     else:
-        unit_texts = {cell: cell_text(cell) or table.caption for cell in set(table.units)}
-        units = list(map(unit_texts.__getitem__, table.units))
-    return (
-        list(map(region_codes.__getitem__, table.regions)),
-        list(map(indicator_codes.__getitem__, table.indicators)),
-        list(map(period_texts.__getitem__, table.periods)),
-        units,
-    )
+        caption = table.caption
+        # Wrapped, as a unit may be None (none given), which `_code` would take for a refusal.
+        coded = _code(table.units, lambda cell: (cell_text(cell) or caption,))
+        if coded is None:
+            return None
+        units = _Coded(coded.codes, [unit for (unit,) in coded.values])
+    return regions, indicators, periods, units
 
 
 def _numbers(cells: Sequence[object]) -> list[Decimal] | None:
@@ -235,18 +338,31 @@ def _whole_numbers(cells: Sequence[object]) -> FloatArray | None:
 def _converted_whole(
     whole: FloatArray, factors: list[Decimal], ranges: list[tuple[float | None, float | None]]
 ) -> list[float] | None:
-    """As `_converted`, for whole numbers: each multiplied or divided by its power of ten in one rounding,
-    which is the rounding of the exact Decimal product."""
-    powers = {factor: _power_of_ten(factor) for factor in set(factors)}
-    if None in powers.values():
-        return _converted(list(map(_decimal, whole.tolist())), factors, ranges)
-    if len(powers) == 1:
-        exponents = numpy.full(len(whole), next(iter(powers.values())), dtype=numpy.int64)
-    else:
-        exponents = numpy.fromiter(map(powers.__getitem__, factors), dtype=numpy.int64, count=len(whole))
+    """As `_converted`, for whole numbers (each row with its own factor and range)."""
+    coded = _numbering(list(zip(factors, ranges, strict=True)))
+    return _scaled_whole(
+        whole, [factor for factor, _ in coded.values], [pair for _, pair in coded.values], coded.codes
+    )
+
+
+def _scaled_whole(
+    whole: FloatArray,
+    factors: list[Decimal],
+    ranges: list[tuple[float | None, float | None]],
+    rows: IndexArray,
+) -> list[float] | None:
+    """As `_converted`, for whole numbers, each row with the factor and range of its key (`rows` numbers the
+    keys): each multiplied or divided by its power of ten in one rounding, which is the rounding of the exact
+    Decimal product."""
+    powers = [_power_of_ten(factor) for factor in factors]
+    if None in powers:
+        return _converted(list(map(_decimal, whole.tolist())), _spread(factors, rows), _spread(ranges, rows))
+    exponents = numpy.array(powers, dtype=numpy.int64)[rows]
     scale = 10.0 ** numpy.abs(exponents)  # exact up to 10**22
     found = numpy.where(exponents < 0, whole / scale, whole * scale)
-    return _in_range(found, ranges)
+    lows = numpy.array([-numpy.inf if low is None else low for low, _ in ranges], dtype=float)
+    highs = numpy.array([numpy.inf if high is None else high for _, high in ranges], dtype=float)
+    return _within(found, lows[rows], highs[rows])
 
 
 def _decimal(number: float) -> Decimal:
@@ -277,21 +393,18 @@ def _converted(
 
 
 def _in_range(found: FloatArray, ranges: list[tuple[float | None, float | None]]) -> list[float] | None:
+    coded = _numbering(ranges)
+    lows = numpy.array([-numpy.inf if low is None else low for low, _ in coded.values], dtype=float)
+    highs = numpy.array([numpy.inf if high is None else high for _, high in coded.values], dtype=float)
+    return _within(found, lows[coded.codes], highs[coded.codes])
+
+
+def _within(found: FloatArray, lows: FloatArray, highs: FloatArray) -> list[float] | None:
+    """The values as floats; None when any is not finite, is beyond any sensible magnitude or outside its
+    range."""
     if not numpy.isfinite(found).all() or (numpy.abs(found) >= _LARGEST).any():
         return None
-    bounds = {
-        pair: (-numpy.inf if pair[0] is None else pair[0], numpy.inf if pair[1] is None else pair[1])
-        for pair in set(ranges)
-    }
-    limits = numpy.array(list(map(bounds.__getitem__, ranges)), dtype=float)
-    if (found < limits[:, 0]).any() or (found > limits[:, 1]).any():
+    if (found < lows).any() or (found > highs).any():
         return None
     values: list[float] = found.tolist()
     return values
-
-
-def _first_positions(items: Sequence[Any]) -> list[tuple[int, Any]]:
-    """Each distinct item with the position where it first appears, in order of appearance."""
-    # Read backwards, each item's last write is its first position; the loops run in C.
-    first = dict(zip(reversed(items), range(len(items) - 1, -1, -1), strict=True))
-    return sorted((position, item) for item, position in first.items())

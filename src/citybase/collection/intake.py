@@ -405,6 +405,7 @@ def _check_audit_and_save(
         status = SubmissionStatus.DRAFT
     else:
         context, audited = audit_staged(conn, context, staged, catalog=catalog, regions=regions)
+        staged.columns = None  # the audit's columns: gone before the values are written
         lines += audited
         errors = sum(1 for line in lines if line.severity == "error")
         status = SubmissionStatus.AUDIT_FAILED if errors else SubmissionStatus.UNDER_REVIEW
@@ -451,6 +452,7 @@ def audit_staged(
         catalog=catalog,
         regions=regions,
         expected=context.expected_keys(catalog, staged),
+        columns=staged.columns,
     )
     return context, lines
 

@@ -11,13 +11,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from citybase.audit.arrays import Submitted
 from citybase.collection.columns import check_table
 from citybase.collection.extraction import LongTable, Offered
 from citybase.errors import InvalidInput, Problem
 from citybase.facts.checking import FactChecker
 from citybase.facts.model import CheckedFact, FactInput, FactStatus
 from citybase.indicators.model import Alias, Indicator, ValueKind
-from citybase.messages import N_, message
+from citybase.messages import N_, Message, message
 from citybase.transform.periods import Period
 from citybase.transform.units import conversion_factor
 
@@ -33,6 +34,8 @@ class Staged:
     locations: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     offered: int = 0  # values looked at, accepted or not
+    # The facts as the audit reads them, when the column-wise check made them (and nothing else was staged).
+    columns: Submitted | None = None
 
 
 @dataclass
@@ -45,6 +48,7 @@ class _Memo:
     indicators: dict[str, Any] = field(default_factory=dict)
     regions: dict[str, Any] = field(default_factory=dict)
     periods: dict[tuple[str, int, bool], Any] = field(default_factory=dict)
+    shapes: dict[Period, tuple[Period, str, int, int]] = field(default_factory=dict)  # shared by indicators
     not_flows: set[int] = field(default_factory=set)  # indicators already refused as cumulative
     dims: dict[tuple[str, int, str], Any] = field(default_factory=dict)
     in_use: dict[tuple[str, int], bool] = field(default_factory=dict)
@@ -99,15 +103,21 @@ class _Memo:
         key = (item.period, indicator.id, cumulative or (alias is not None and alias.cumulative))
         found = self.periods.get(key)
         if found is None:
-            period = self.checker.period_of(self._probe(item), indicator, alias)
+            # The probe, which names the value's place, is made only to report a refusal.
+            written = self.checker.period_for(str(item.period), indicator, alias)
+            period = (
+                self.checker.period_of(self._probe(item), indicator, alias)
+                if isinstance(written, Message)
+                else written
+            )
             if period is not None and cumulative:
                 # Marked year-to-date (年初累计): "2024Q3" means January to September, as a cumulative alias.
                 period = Period.to_date(period.year, period.end_month)
-            shaped = (
-                None
-                if period is None
-                else (period, str(period), period.first_month_index, period.last_month_index)
-            )
+            shaped = None if period is None else self.shapes.get(period)
+            if period is not None and shaped is None:
+                shaped = self.shapes[period] = (
+                    period, str(period), period.first_month_index, period.last_month_index
+                )  # fmt: skip
             found = self.periods[key] = self._collect(shaped)
         return found
 
@@ -138,7 +148,9 @@ class _Memo:
         key = (region, period.year)
         found = self.in_use.get(key)
         if found is None:
-            found = self.in_use[key] = self.checker.region_in_use(self._probe(item), region, period)
+            found = self.in_use[key] = self.checker.in_use(region, period) or self.checker.region_in_use(
+                self._probe(item), region, period
+            )
             self._collect(found or None)
         return found
 
@@ -201,6 +213,8 @@ def stage(
         if first_item is not None:  # what follows may not repeat the table's keys
             seen.update(zip(accepted.keys(), accepted.locations, strict=True))
         offered = () if first_item is None else itertools.chain((first_item,), rest)
+        if first_item is None:
+            staged.columns = accepted.columns
     taken = len(facts)
     for staged.offered, item in enumerate(offered, taken + 1):  # counts what was offered as it goes
         marked = cumulative is not None and cumulative(item.location)

@@ -18,7 +18,7 @@ from citybase.indicators.model import Alias, Indicator, Status
 from citybase.messages import N_, Message, message
 from citybase.regions.codes import normalise_code
 from citybase.regions.index import RegionIndex
-from citybase.transform.periods import Period, check_frequency, parse_period
+from citybase.transform.periods import Frequency, Period, check_frequency, parse_period
 from citybase.transform.units import convert
 
 
@@ -56,6 +56,10 @@ class FactChecker:
         self.regions = regions
         self.source_org = source_org
         self.problems: list[Problem] = []
+        # A submission writes the same few period texts on many rows, for many indicators: each text is
+        # parsed once, and each period's fit to a frequency is found once.
+        self._parsed: dict[str, Period | Message] = {}
+        self._fits: dict[tuple[Period, Frequency], bool] = {}
 
     def fail(self, fact: FactInput, column: str, template: str, **params: object) -> None:
         self.problems.append(
@@ -137,34 +141,56 @@ class FactChecker:
     def region_in_use(self, fact: FactInput, code: str, period: Period) -> bool:
         """A code retired before the period is refused; a code created after it is accepted, because
         statistics are restated under today's codes to keep series comparable (按现行区划)."""
+        if self.in_use(code, period):
+            return True
+        last = max(version.valid_to or 0 for version in self.regions.versions[code])
+        self.fail(
+            fact,
+            "region",
+            N_("Region code {code} was retired after {year} and cannot carry values for {period}"),
+            code=code,
+            year=last,
+            period=str(period),
+        )
+        return False
+
+    def in_use(self, code: str, period: Period) -> bool:
+        """Whether `region_in_use` accepts the code for the period (nothing is reported)."""
         versions = self.regions.versions[code]
-        if all(version.valid_to is not None and version.valid_to < period.year for version in versions):
-            last = max(version.valid_to or 0 for version in versions)
-            self.fail(
-                fact,
-                "region",
-                N_("Region code {code} was retired after {year} and cannot carry values for {period}"),
-                code=code,
-                year=last,
-                period=str(period),
-            )
-            return False
-        return True
+        return not all(
+            version.valid_to is not None and version.valid_to < period.year for version in versions
+        )
 
     def period_of(self, fact: FactInput, indicator: Indicator, alias: Alias | None) -> Period | None:
-        try:
-            period = parse_period(str(fact.period))
-        except InvalidInput as error:
-            self._fail_with(fact, "period", error.message)
+        found = self.period_for(str(fact.period), indicator, alias)
+        if isinstance(found, Message):
+            self._fail_with(fact, "period", found)
             return None
+        return found
+
+    def period_for(self, text: str, indicator: Indicator, alias: Alias | None) -> Period | Message:
+        """What `period_of` finds for a period written `text`: the period, or why it is refused."""
+        parsed = self._parsed.get(text)
+        if parsed is None:
+            try:
+                parsed = parse_period(text)
+            except InvalidInput as error:
+                parsed = error.message
+            self._parsed[text] = parsed
+        if isinstance(parsed, Message):
+            return parsed
+        period = parsed
         if alias is not None and alias.cumulative:
             # The alias reports year-to-date figures: "2023Q3" under GDP_YTD means January to September.
             period = Period.to_date(period.year, period.end_month)
-        try:
-            check_frequency(period, indicator.frequency, indicator.code)
-        except InvalidInput as error:
-            self._fail_with(fact, "period", error.message)
-            return None
+        fits = self._fits.get((period, indicator.frequency))
+        if fits is None:
+            fits = self._fits[period, indicator.frequency] = period.fits(indicator.frequency)
+        if not fits:
+            try:
+                check_frequency(period, indicator.frequency, indicator.code)
+            except InvalidInput as error:
+                return error.message
         return period
 
     def dims_of(self, fact: FactInput, indicator: Indicator, alias: Alias | None) -> str | None:

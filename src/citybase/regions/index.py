@@ -28,11 +28,18 @@ _SUFFIXES = (
 )  # fmt: skip
 
 
+# The suffixes a name ends with are each the end of the next longer one, and _SUFFIXES lists the longer
+# first, so trying lengths from the longest down finds the suffix the list would: one set lookup per length.
+_SUFFIX_SET = frozenset(_SUFFIXES)
+_SUFFIX_LENGTHS = tuple(sorted({len(suffix) for suffix in _SUFFIXES}, reverse=True))
+_LEVELS = {level.value: level for level in Level}
+
+
 def short_name(name: str) -> str:
     """The name without its administrative suffix (南山区 → 南山), as people say it."""
-    for suffix in _SUFFIXES:
-        if name.endswith(suffix) and len(name) > len(suffix) + 1:
-            return name[: -len(suffix)]
+    for length in _SUFFIX_LENGTHS:
+        if len(name) > length + 1 and name[-length:] in _SUFFIX_SET:
+            return name[:-length]
     return name
 
 
@@ -133,7 +140,13 @@ def region_index(conn: Connection) -> RegionIndex:
     index = _cache.get(conn.engine)
     if index is not None and index.revision == revision and index.home == home:
         return index
-    rows = [to_region(row._mapping) for row in conn.execute(select(regions))]
+    columns = (regions.c.code, regions.c.name, regions.c.level, regions.c.parent_code)
+    found = conn.execute(select(*columns, regions.c.valid_from, regions.c.valid_to)).all()
+    # Built from plain tuples (the level looked up in a dict): the index is built in every new process.
+    rows = [
+        Region(code, name, _LEVELS.get(level) or Level(level), parent, valid_from, valid_to)
+        for code, name, level, parent, valid_from, valid_to in found
+    ]
     index = RegionIndex.build(rows, revision, home)
     with _lock:
         _cache[conn.engine] = index
