@@ -14,7 +14,6 @@ with openpyxl (read-only mode). The import runs in a child process so its peak m
 from __future__ import annotations
 
 import json
-import os
 import resource
 import sqlite3
 import subprocess
@@ -23,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.harness import BenchError, Context, Report, clean_environment
+from bench.harness import BenchError, Context, Report, clean_environment, peer_environment
 
 NAME = "collection"
 DESCRIPTION = "import of 1M CSV values and a 100k-row .xlsx through map, convert, check, 20 rules and staging"
@@ -289,27 +288,10 @@ def bare_insert(path: Path, rows: list[tuple[str, ...]]) -> float:
 
 
 def frictionless_command(ctx: Context, report: Report) -> list[str] | None:
-    bindir = "Scripts" if os.name == "nt" else "bin"
-    executable = FRICTIONLESS_CACHE / bindir / "frictionless"
-    if executable.exists():
-        return [str(executable)]
-    ctx.log(f"installing frictionless with pip into {FRICTIONLESS_CACHE}")
-    try:
-        subprocess.run(
-            [sys.executable, "-m", "venv", str(FRICTIONLESS_CACHE)], check=True, capture_output=True
-        )
-        subprocess.run(
-            [str(FRICTIONLESS_CACHE / bindir / "python"), "-m", "pip", "install", "--quiet", "frictionless"],
-            check=True,
-            capture_output=True,
-            timeout=900,
-        )
-    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as exc:
-        output = getattr(exc, "stderr", b"") or b""
-        reason = output.decode(errors="replace")[-300:] or str(exc)
-        report.notes.append(f"collection: frictionless could not be installed ({reason}); figure skipped")
-        return None
-    return [str(executable)]
+    found = peer_environment(
+        ctx, report, folder=FRICTIONLESS_CACHE, packages=["frictionless"], program="frictionless"
+    )
+    return None if found is None else [str(found)]
 
 
 def frictionless_seconds(command: list[str], csv_path: Path) -> float:
