@@ -20,7 +20,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -86,13 +86,13 @@ def compute(
     parent_by_region = {code: parent_of(code) for code in set(columns.region_codes)}
     parents = [parent_by_region[code] for code in columns.region_codes]
     groups = _share_groups(columns, _per_series(columns, indicators, shares_apply), parents)
-    cells = _PeriodCells(columns, int(groups.max(initial=-1)) + 1)
+    chunks = _chunks(columns.offsets)
+    cells = _PeriodCells(columns, chunks, int(groups.max(initial=-1)) + 1)
     count = columns.value_count
     growth = np.empty(count)
     base_values = np.empty(count)
     cell_of = np.empty(count, dtype=np.int64)
-    for first, last in _chunks(columns.offsets):
-        low, high = int(columns.offsets[first]), int(columns.offsets[last])
+    for first, last, low, high in chunks:
         series = np.repeat(np.arange(first, last, dtype=np.int64), np.diff(columns.offsets[first : last + 1]))
         starts, lengths = columns.starts[low:high], columns.ends[low:high] - columns.starts[low:high]
         _year_on_year(
@@ -110,13 +110,24 @@ def compute(
 CHUNK_VALUES = 1 << 19
 
 
-def _chunks(offsets: npt.NDArray[np.int64]) -> list[tuple[int, int]]:
-    """Runs of whole series [first, last) of about CHUNK_VALUES values each."""
+class Chunk(NamedTuple):
+    """A run of whole series [first, last) and of their values [low, high)."""
+
+    first: int
+    last: int
+    low: int
+    high: int
+
+
+def _chunks(offsets: npt.NDArray[np.int64]) -> list[Chunk]:
+    """Runs of whole series of about CHUNK_VALUES values each."""
     bounds = np.searchsorted(offsets, np.arange(0, int(offsets[-1]), CHUNK_VALUES), side="right") - 1
     firsts = sorted(set(bounds.tolist()) | {0})
     series_count = len(offsets) - 1
     return [
-        (first, last) for first, last in zip(firsts, [*firsts[1:], series_count], strict=True) if last > first
+        Chunk(first, last, int(offsets[first]), int(offsets[last]))
+        for first, last in zip(firsts, [*firsts[1:], series_count], strict=True)
+        if last > first
     ]
 
 
@@ -171,16 +182,16 @@ class _PeriodCells:
     """Shares are sums over cells — a share group (indicator, dims, parent) × a period. Periods are
     numbered densely through a table over the (start, length) pairs actually used."""
 
-    def __init__(self, columns: SeriesColumns, groups: int) -> None:
+    def __init__(self, columns: SeriesColumns, chunks: list[Chunk], groups: int) -> None:
         self.groups = groups
+        self.chunks = chunks
         if not columns.value_count:
             self.lowest, self.slots, self.slot_of = 0, 0, np.zeros(1, dtype=np.int64)
             return
         self.lowest = int(columns.starts.min()) << LENGTH_BITS
         highest = (int(columns.starts.max()) << LENGTH_BITS) | ((1 << LENGTH_BITS) - 1)
         used = np.zeros(highest - self.lowest + 1, dtype=np.int64)
-        for first, last in _chunks(columns.offsets):
-            low, high = int(columns.offsets[first]), int(columns.offsets[last])
+        for _first, _last, low, high in chunks:
             used[
                 self._period_keys(columns.starts[low:high], columns.ends[low:high] - columns.starts[low:high])
             ] = 1
@@ -216,12 +227,11 @@ class _PeriodCells:
             cell_count = int(numbered.max()) + 1
         totals = np.zeros(cell_count)
         counts = np.zeros(cell_count, dtype=np.int64)
-        chunks = _chunks(columns.offsets)
-        for low, high, part in self._parts(columns, cell_of, chunks):
+        for low, high, part in self._parts(cell_of):
             cell = cell_of[low:high][part]
             totals += np.bincount(cell, weights=columns.values[low:high][part], minlength=cell_count)
             counts += np.bincount(cell, minlength=cell_count)
-        for low, high, part in self._parts(columns, cell_of, chunks):
+        for low, high, part in self._parts(cell_of):
             cell = cell_of[low:high][part]
             total, reporting = totals[cell], counts[cell]
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -233,12 +243,9 @@ class _PeriodCells:
             siblings[low:high][part] = reporting
         return share, siblings
 
-    @staticmethod
-    def _parts(
-        columns: SeriesColumns, cell_of: npt.NDArray[np.int64], chunks: list[tuple[int, int]]
-    ) -> Iterator[tuple[int, int, npt.NDArray[np.bool_]]]:
-        for first, last in chunks:
-            low, high = int(columns.offsets[first]), int(columns.offsets[last])
+    def _parts(self, cell_of: npt.NDArray[np.int64]) -> Iterator[tuple[int, int, npt.NDArray[np.bool_]]]:
+        """Each chunk's values that take part in a share, as a mask over [low, high)."""
+        for _first, _last, low, high in self.chunks:
             part = cell_of[low:high] >= 0
             if part.any():
                 yield low, high, part
